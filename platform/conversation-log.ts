@@ -1,0 +1,124 @@
+import type { Redis } from "ioredis";
+import { EVENT_SCHEMA_VERSION, Event, type NewEvent } from "../shared/events.js";
+import type { Keys } from "../shared/keys.js";
+import type { Logger } from "./logger.js";
+
+/**
+ * Checks the dedup index and appends in one atomic step, so a retried producer gets back the id it
+ * already wrote instead of a second copy (Redis 7 has no idempotent XADD of its own).
+ */
+const APPEND_SCRIPT = `
+if ARGV[1] ~= '' then
+  local existing = redis.call('HGET', KEYS[2], ARGV[1])
+  if existing then return {existing, 0} end
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
+if ARGV[1] ~= '' then
+  redis.call('HSET', KEYS[2], ARGV[1], id)
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+end
+return {id, 1}
+`;
+
+/** How long a dedup key is remembered: far longer than any retry of a step. */
+const DEDUP_TTL_SECONDS = 7 * 24 * 3600;
+
+type RawEntry = [id: string, fields: string[]];
+
+export interface Appended {
+  event: Event;
+  /** False when the key was already in the log and nothing new was written. */
+  created: boolean;
+}
+
+export class ConversationLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly log: Logger,
+    private readonly retention: number,
+  ) {
+    if (!("sbAppend" in redis)) redis.defineCommand("sbAppend", { numberOfKeys: 2, lua: APPEND_SCRIPT });
+  }
+
+  /**
+   * Appends one event. With a `key`, appending the same key again returns the first entry and
+   * writes nothing: producers pass a key derived from the run and step they are in.
+   */
+  async append(conversationId: string, event: NewEvent, key = ""): Promise<Appended> {
+    const at = event.at ?? new Date().toISOString();
+    const stored = { ...event, at, v: EVENT_SCHEMA_VERSION };
+    const payload = JSON.stringify(stored);
+    const [id, created] = (await (this.redis as unknown as AppendCommand).sbAppend(
+      this.keys.events(conversationId),
+      this.keys.dedup(conversationId),
+      key,
+      payload,
+      this.retention,
+      DEDUP_TTL_SECONDS,
+    )) as [string, number];
+    if (created === 1) return { event: Event.parse({ ...stored, id, conversationId }), created: true };
+    const [existing] = await this.range(conversationId, id, id);
+    return { event: existing ?? Event.parse({ ...stored, id, conversationId }), created: false };
+  }
+
+  /** Events strictly after `after` (a stream id; "0" for the whole log), oldest first. */
+  async read(conversationId: string, after = "0", count = 1000): Promise<Event[]> {
+    const start = after === "0" ? "-" : `(${after}`;
+    const entries = (await this.redis.xrange(this.keys.events(conversationId), start, "+", "COUNT", count)) as RawEntry[];
+    return this.parseEntries(conversationId, entries);
+  }
+
+  /** Id of the newest entry, or "0" for an empty log. */
+  async lastId(conversationId: string): Promise<string> {
+    const entries = (await this.redis.xrevrange(this.keys.events(conversationId), "+", "-", "COUNT", 1)) as RawEntry[];
+    return entries[0]?.[0] ?? "0";
+  }
+
+  private async range(conversationId: string, from: string, to: string): Promise<Event[]> {
+    const entries = (await this.redis.xrange(this.keys.events(conversationId), from, to)) as RawEntry[];
+    return this.parseEntries(conversationId, entries);
+  }
+
+  parseEntries(conversationId: string, entries: RawEntry[]): Event[] {
+    const events: Event[] = [];
+    for (const [id, fields] of entries) {
+      const event = parseEntry(conversationId, id, fields);
+      if (event.ok) events.push(event.event);
+      else this.log.error({ conversationId, id, reason: event.reason }, "skipping an unreadable log entry");
+    }
+    return events;
+  }
+}
+
+type AppendCommand = {
+  sbAppend(
+    stream: string,
+    dedup: string,
+    key: string,
+    payload: string,
+    maxLen: number,
+    ttl: number,
+  ): Promise<[string, number]>;
+};
+
+export function parseEntry(
+  conversationId: string,
+  id: string,
+  fields: string[],
+): { ok: true; event: Event } | { ok: false; reason: string } {
+  const index = fields.indexOf("e");
+  const raw = index >= 0 ? fields[index + 1] : undefined;
+  if (raw === undefined) return { ok: false, reason: "entry has no 'e' field" };
+  let stored: unknown;
+  try {
+    stored = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: "entry is not JSON" };
+  }
+  const version = (stored as { v?: unknown }).v;
+  if (version !== EVENT_SCHEMA_VERSION) return { ok: false, reason: `unknown event schema version ${String(version)}` };
+  const parsed = Event.safeParse({ ...(stored as object), id, conversationId });
+  if (!parsed.success) return { ok: false, reason: parsed.error.message };
+  return { ok: true, event: parsed.data };
+}

@@ -1,0 +1,140 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { createServer, createConnection } from "node:net";
+import path from "node:path";
+import type { Logger } from "./logger.js";
+
+/** Raised when no Redis can be had; the message names every way to get one. */
+export class RedisUnavailableError extends Error {
+  override name = "RedisUnavailableError";
+}
+
+export interface RedisHandle {
+  url: string;
+  /** Stops the private server, if this process started one. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const HOW_TO_GET_REDIS = [
+  "Switchboard needs Redis 7 or newer. Any one of these works:",
+  "  • install it with your package manager (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis),",
+  "  • run it in a container: docker compose up -d redis,",
+  "  • or point Switchboard at a running server: REDIS_URL=redis://host:6379 npm start",
+].join("\n");
+
+export function findRedisServer(): string | undefined {
+  const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
+  const file = found.stdout.trim();
+  return found.status === 0 && file !== "" ? file : undefined;
+}
+
+/** Installs Debian's redis-server, but only where that needs no question: root with apt-get. */
+function installRedisQuietly(log: Logger): boolean {
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const hasApt = spawnSync("sh", ["-c", "command -v apt-get"]).status === 0;
+  if (!isRoot || !hasApt) return false;
+  log.info("redis-server not found; installing the Debian package (root, apt-get available)");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => spawnSync("apt-get", ["install", "-y", "-qq", "redis-server"], { stdio: "ignore", env });
+  if (install().status === 0) return true;
+  spawnSync("apt-get", ["update", "-qq"], { stdio: "ignore", env });
+  return install().status === 0;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something on the port answers PING with PONG. */
+async function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+  });
+}
+
+export interface SpawnRedisOptions {
+  binary: string;
+  dir: string;
+  /** Append-only file on: what the product uses. Off for throwaway test servers. */
+  persistent: boolean;
+  port?: number;
+}
+
+/** Starts a redis-server child bound to loopback and resolves once it answers. */
+export async function spawnRedis(options: SpawnRedisOptions): Promise<{ port: number; child: ChildProcess }> {
+  mkdirSync(options.dir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const args = [
+    "--port", String(port),
+    "--bind", "127.0.0.1",
+    "--dir", path.resolve(options.dir),
+    "--save", "",
+    "--appendonly", options.persistent ? "yes" : "no",
+    "--protected-mode", "yes",
+  ];
+  const child = spawn(options.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const state = await Promise.race([exited.then(() => "exited" as const), answersPing(port).then((ok) => ok)]);
+    if (state === "exited") throw new RedisUnavailableError(`redis-server exited at start:\n${output.trim()}`);
+    if (state) return { port, child };
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  child.kill("SIGKILL");
+  throw new RedisUnavailableError(`redis-server did not answer on port ${port}:\n${output.trim()}`);
+}
+
+/**
+ * `REDIS_URL` set: use it. Unset: run a private redis-server with its data under `<dataDir>/redis`
+ * (AOF on), reusing one left running there by an earlier start.
+ */
+export async function ensureRedis(options: { redisUrl?: string; dataDir: string; log: Logger }): Promise<RedisHandle> {
+  const { redisUrl, dataDir, log } = options;
+  if (redisUrl) return { url: redisUrl, stop: async () => {} };
+
+  const dir = path.join(dataDir, "redis");
+  const portFile = path.join(dir, "port");
+  if (existsSync(portFile)) {
+    const previous = Number(readFileSync(portFile, "utf8").trim());
+    if (Number.isInteger(previous) && previous > 0 && (await answersPing(previous))) {
+      log.info({ port: previous, dir }, "reusing the private Redis left running by an earlier start");
+      return { url: `redis://127.0.0.1:${previous}`, stop: async () => {} };
+    }
+  }
+
+  const binary = findRedisServer() ?? (installRedisQuietly(log) ? findRedisServer() : undefined);
+  if (!binary) throw new RedisUnavailableError(`REDIS_URL is not set and redis-server is not installed.\n${HOW_TO_GET_REDIS}`);
+
+  const { port, child } = await spawnRedis({ binary, dir, persistent: true });
+  writeFileSync(portFile, `${port}\n`);
+  log.info({ port, dir }, "started a private Redis (append-only file on)");
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () =>
+      (stopped ??= new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      })),
+  };
+}

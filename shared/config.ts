@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+/** Parses an integer-valued environment variable with bounds, keeping the variable's name in errors. */
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+/**
+ * Every setting Switchboard reads from the environment (also from `.env`).
+ * Names match the table in README.md; defaults are the embedded, offline set-up.
+ */
+export const ConfigSchema = z
+  .object({
+    PORT: int(0, 65535, 3000),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+    SWITCHBOARD_PREFIX: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,31}$/, "lowercase letters, digits, '-' or '_', starting with a letter")
+      .default("sb"),
+    SWITCHBOARD_TOKEN: optionalText.pipe(z.string().min(16, "use at least 16 characters").optional()),
+    SWITCHBOARD_DATA_DIR: z.string().min(1).default(".data"),
+    OPENAI_API_KEY: optionalText,
+    OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
+    SWITCHBOARD_MODEL: optionalText,
+    OFFLINE_MODEL_DELAY_MS: int(0, 10_000, 25),
+    SWITCHBOARD_MAX_STEPS: int(1, 100, 8),
+    SWITCHBOARD_MAX_HANDOFF_DEPTH: int(1, 20, 4),
+    SWITCHBOARD_TOKEN_BUDGET: int(100, 10_000_000, 50_000),
+    SWITCHBOARD_MAX_MESSAGE_CHARS: int(1, 100_000, 8000),
+    SWITCHBOARD_RETENTION: int(100, 10_000_000, 10_000),
+    SWITCHBOARD_CONCURRENCY: int(1, 1000, 32),
+    SWITCHBOARD_LOCK_MS: int(1000, 600_000, 10_000),
+    SWITCHBOARD_STALLED_MS: int(500, 600_000, 5_000),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .transform((env) => ({
+    port: env.PORT,
+    host: env.HOST,
+    redisUrl: env.REDIS_URL,
+    prefix: env.SWITCHBOARD_PREFIX,
+    token: env.SWITCHBOARD_TOKEN,
+    dataDir: env.SWITCHBOARD_DATA_DIR,
+    model: {
+      apiKey: env.OPENAI_API_KEY,
+      baseUrl: env.OPENAI_BASE_URL,
+      /** The offline model serves when neither a key nor a base URL is given. */
+      offline: env.OPENAI_API_KEY === undefined && env.OPENAI_BASE_URL === undefined,
+      defaultModel:
+        env.SWITCHBOARD_MODEL ??
+        (env.OPENAI_API_KEY === undefined && env.OPENAI_BASE_URL === undefined ? "offline" : "gpt-4o-mini"),
+      offlineDelayMs: env.OFFLINE_MODEL_DELAY_MS,
+    },
+    limits: {
+      maxSteps: env.SWITCHBOARD_MAX_STEPS,
+      maxHandoffDepth: env.SWITCHBOARD_MAX_HANDOFF_DEPTH,
+      tokenBudget: env.SWITCHBOARD_TOKEN_BUDGET,
+      maxMessageChars: env.SWITCHBOARD_MAX_MESSAGE_CHARS,
+    },
+    retention: env.SWITCHBOARD_RETENTION,
+    workers: {
+      concurrency: env.SWITCHBOARD_CONCURRENCY,
+      lockMs: env.SWITCHBOARD_LOCK_MS,
+      stalledMs: env.SWITCHBOARD_STALLED_MS,
+    },
+    logLevel: env.LOG_LEVEL,
+  }));
+
+export type Config = z.output<typeof ConfigSchema>;
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+/** Validates an environment; every problem is reported as `NAME: reason`, none thrown. */
+export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = ConfigSchema.safeParse(env);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Redis key names. Keys of one conversation share the hash tag `{<id>}` so Redis Cluster keeps the
+ * whole conversation (log, dedup index, run checkpoints) on one shard; the BullMQ control plane sits
+ * under one tagged prefix because every queue of a flow tree must live on one slot.
+ */
+export function keys(prefix: string) {
+  const conv = (id: string) => `${prefix}:conv:{${id}}`;
+  return {
+    prefix,
+    /** The conversation log: one stream entry per durable event. */
+    events: (conversationId: string) => `${conv(conversationId)}:events`,
+    /** Event key → stream id, so a retried producer finds the entry it already wrote. */
+    dedup: (conversationId: string) => `${conv(conversationId)}:dedup`,
+    /** Conversation metadata hash: owner, title, createdAt. */
+    meta: (conversationId: string) => `${conv(conversationId)}:meta`,
+    /** Checkpoint of one agent run (JSON), written after every finished step. */
+    run: (conversationId: string, runId: string) => `${conv(conversationId)}:run:${runId}`,
+    /** Live-only token deltas of a conversation (pub/sub channel). */
+    deltas: (conversationId: string) => `${conv(conversationId)}:deltas`,
+    /** Pattern matching every conversation's delta channel. */
+    deltasPattern: () => `${prefix}:conv:*:deltas`,
+    /** A user's conversations, scored by creation time. */
+    ownerConversations: (owner: string) => `${prefix}:owner:{${owner}}:convs`,
+    /** BullMQ prefix: all agent queues share one hash tag. */
+    queuePrefix: () => `{${prefix}}:q`,
+  };
+}
+
+export type Keys = ReturnType<typeof keys>;

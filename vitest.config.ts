@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["test/support/global-redis.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Two cores: files share one throwaway Redis and isolate themselves by key prefix.
+    maxWorkers: 2,
+  },
+});
