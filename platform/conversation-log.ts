@@ -69,6 +69,13 @@ export class ConversationLog {
     return this.parseEntries(conversationId, entries);
   }
 
+  /** The newest `count` events strictly before `before` (or the newest overall), oldest first. */
+  async readLatest(conversationId: string, count: number, before?: string): Promise<Event[]> {
+    const end = before === undefined ? "+" : `(${before}`;
+    const entries = (await this.redis.xrevrange(this.keys.events(conversationId), end, "-", "COUNT", count)) as RawEntry[];
+    return this.parseEntries(conversationId, entries.reverse());
+  }
+
   /** Id of the newest entry, or "0" for an empty log. */
   async lastId(conversationId: string): Promise<string> {
     const entries = (await this.redis.xrevrange(this.keys.events(conversationId), "+", "-", "COUNT", 1)) as RawEntry[];

@@ -37,3 +37,13 @@ export const Cursor = z.string().regex(/^\d+(-\d+)?$/, "after must be a stream i
 /** The body of every error response. */
 export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export type ApiError = z.infer<typeof ApiError>;
+
+/** An agent of the team as clients see it. */
+export const AgentSummary = z.object({
+  name: z.string(),
+  description: z.string(),
+  model: z.string(),
+  tools: z.array(z.string()),
+  handoffs: z.array(z.string()),
+});
+export type AgentSummary = z.infer<typeof AgentSummary>;

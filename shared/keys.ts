@@ -21,6 +21,10 @@ export function keys(prefix: string) {
     deltasPattern: () => `${prefix}:conv:*:deltas`,
     /** A user's conversations, scored by creation time. */
     ownerConversations: (owner: string) => `${prefix}:owner:{${owner}}:convs`,
+    /** The team as the agents processes publish it: agent name → AgentSummary JSON. */
+    agents: () => `${prefix}:agents`,
+    /** The generated access token, shared by every server process of the deployment. */
+    accessToken: () => `${prefix}:auth:token`,
     /** BullMQ prefix: all agent queues share one hash tag. */
     queuePrefix: () => `{${prefix}}:q`,
   };

@@ -1,0 +1,16 @@
+import { ensureRedis } from "../platform/redis-server.js";
+import { startServer } from "../server/server-process.js";
+import { loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
+
+/** `npm run start:server`: the HTTP API and gateway alone; scale it out beside agents processes. */
+run(async () => {
+  const { config, log } = loadConfiguration();
+  const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log });
+  const server = await startServer({ config, redisUrl: redis.url, log });
+  saveEndpoint(config.dataDir, server.url, server.token);
+  onShutdown(log, async () => {
+    await server.close();
+    await redis.stop();
+  });
+  process.stdout.write(`Switchboard server: ${server.url}/?token=${server.token}\n`);
+});

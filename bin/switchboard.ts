@@ -1,0 +1,29 @@
+import { startAgents } from "../agents/agents-process.js";
+import { builtInTeam } from "../agents/team/built-in-team.js";
+import { ensureRedis } from "../platform/redis-server.js";
+import { startServer } from "../server/server-process.js";
+import { loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
+
+/** `npm start`: Redis (private unless REDIS_URL is set), the agents and the server in one process. */
+run(async () => {
+  const { config, log } = loadConfiguration();
+  const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log });
+  const agents = await startAgents({ config, redisUrl: redis.url, log, team: await builtInTeam() });
+  const server = await startServer({ config, redisUrl: redis.url, log });
+  saveEndpoint(config.dataDir, server.url, server.token);
+  onShutdown(log, async () => {
+    await server.close();
+    await agents.close();
+    await redis.stop();
+  });
+  process.stdout.write(
+    [
+      "",
+      `Switchboard is running${config.model.offline ? " with the offline model (set OPENAI_API_KEY or OPENAI_BASE_URL for a real one)" : ""}.`,
+      `  Open:          ${server.url}/?token=${server.token}`,
+      `  Access token:  ${server.token}`,
+      `  Chat here:     npm run chat -- "What is 17.5% of 2,480?"`,
+      "",
+    ].join("\n") + "\n",
+  );
+});

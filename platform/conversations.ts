@@ -1,0 +1,45 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Conversation } from "../shared/api.js";
+import type { Keys } from "../shared/keys.js";
+
+/** Conversation metadata and who owns each one. */
+export class Conversations {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async create(owner: string, title?: string): Promise<Conversation> {
+    const id = `c${randomBytes(12).toString("base64url")}`.replace(/[^a-zA-Z0-9_-]/g, "");
+    const createdAt = new Date().toISOString();
+    const conversation = { id, title: title || "New conversation", createdAt };
+    await this.redis
+      .multi()
+      .hset(this.keys.meta(id), { owner, title: conversation.title, createdAt })
+      .zadd(this.keys.ownerConversations(owner), Date.now(), id)
+      .exec();
+    return conversation;
+  }
+
+  /** The conversation, if it exists and belongs to `owner`; another user's is as good as missing. */
+  async get(owner: string, id: string): Promise<Conversation | undefined> {
+    const meta = await this.redis.hgetall(this.keys.meta(id));
+    if (meta.owner !== owner || meta.title === undefined || meta.createdAt === undefined) return undefined;
+    return { id, title: meta.title, createdAt: meta.createdAt };
+  }
+
+  /** The owner's conversations, newest first. */
+  async list(owner: string, limit = 200): Promise<Conversation[]> {
+    const ids = await this.redis.zrevrange(this.keys.ownerConversations(owner), 0, limit - 1);
+    const metas = await Promise.all(ids.map((id) => this.redis.hmget(this.keys.meta(id), "title", "createdAt")));
+    return ids.flatMap((id, index) => {
+      const [title, createdAt] = metas[index] ?? [];
+      return title && createdAt ? [{ id, title, createdAt }] : [];
+    });
+  }
+
+  async rename(owner: string, id: string, title: string): Promise<void> {
+    if (await this.get(owner, id)) await this.redis.hset(this.keys.meta(id), "title", title);
+  }
+}

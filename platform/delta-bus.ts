@@ -1,0 +1,67 @@
+import type { Redis } from "ioredis";
+import { MessageDelta } from "../shared/events.js";
+import type { Keys } from "../shared/keys.js";
+import type { Logger } from "./logger.js";
+
+/**
+ * Token deltas are live-only: published on the conversation's channel, never stored. Deltas of one
+ * tick are coalesced per run into one message, so a fast model does not cost a PUBLISH per word.
+ */
+export class DeltaPublisher {
+  private readonly buffered = new Map<string, MessageDelta>();
+  private scheduled = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly log: Logger,
+  ) {}
+
+  publish(delta: MessageDelta): void {
+    const key = `${delta.conversationId}\u0000${delta.runId}`;
+    const pending = this.buffered.get(key);
+    if (pending) pending.text += delta.text;
+    else this.buffered.set(key, { ...delta });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    for (const delta of this.buffered.values()) {
+      this.redis.publish(this.keys.deltas(delta.conversationId), JSON.stringify(delta)).catch((error: unknown) => {
+        // Deltas are a live preview; the final message is durable, so a lost delta is only logged.
+        this.log.warn({ err: error, conversationId: delta.conversationId }, "could not publish a token delta");
+      });
+    }
+    this.buffered.clear();
+  }
+}
+
+/** Listens to every conversation's deltas on a dedicated subscriber connection. */
+export async function subscribeDeltas(
+  subscriber: Redis,
+  keys: Keys,
+  log: Logger,
+  onDelta: (delta: MessageDelta) => void,
+): Promise<() => Promise<void>> {
+  const pattern = keys.deltasPattern();
+  subscriber.on("pmessage", (_pattern: string, _channel: string, message: string) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message);
+    } catch {
+      log.warn("ignoring a token delta that is not JSON");
+      return;
+    }
+    const delta = MessageDelta.safeParse(parsed);
+    if (delta.success) onDelta(delta.data);
+    else log.warn({ reason: delta.error.message }, "ignoring a malformed token delta");
+  });
+  await subscriber.psubscribe(pattern);
+  return async () => {
+    await subscriber.punsubscribe(pattern);
+  };
+}

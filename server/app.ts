@@ -1,0 +1,57 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import express, { type Express } from "express";
+import type { Redis } from "ioredis";
+import type { Logger } from "../platform/logger.js";
+import type { Keys } from "../shared/keys.js";
+import { requireBearer, type Identity } from "./auth.js";
+import { HttpError, errorHandler } from "./http-error.js";
+import { agentRoutes } from "./routes/agents.js";
+import { conversationRoutes } from "./routes/conversations.js";
+
+export interface AppDeps {
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+  authenticate: (token: string | undefined) => Identity | undefined;
+  conversations: Parameters<typeof conversationRoutes>[0];
+  /** Folder of the built browser client; served at / when it exists. */
+  clientDir?: string;
+}
+
+/** The HTTP application: REST API under /api, the browser client at /. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(express.json({ limit: "256kb" }));
+
+  app.get("/api/health", async (_request, response) => {
+    const redis = await deps.redis.ping().then(
+      () => "up" as const,
+      () => "down" as const,
+    );
+    response.status(redis === "up" ? 200 : 503).json({ status: redis === "up" ? "ok" : "degraded", redis });
+  });
+
+  const api = express.Router();
+  api.use(requireBearer(deps.authenticate));
+  api.use(conversationRoutes(deps.conversations));
+  api.use(agentRoutes({ redis: deps.redis, keys: deps.keys }));
+  app.use("/api", api);
+  app.use("/api", (request, _response, next) => next(new HttpError(404, "not_found", `No API route ${request.method} ${request.path}.`)));
+
+  const clientDir = deps.clientDir;
+  if (clientDir && existsSync(path.join(clientDir, "index.html"))) {
+    app.use(express.static(clientDir, { index: "index.html", maxAge: "1h" }));
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (_request, response) => response.sendFile(path.join(clientDir, "index.html")));
+  } else {
+    app.get("/", (_request, response) => {
+      response
+        .type("text/plain")
+        .send("Switchboard is running. The browser client is not built yet (npm run build); the REST API is under /api.\n");
+    });
+  }
+
+  app.use(errorHandler(deps.log));
+  return app;
+}

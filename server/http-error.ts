@@ -1,0 +1,39 @@
+import type { ErrorRequestHandler } from "express";
+import type { Logger } from "../platform/logger.js";
+
+/** An error meant for the client: status, stable code and a message a person can act on. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps every error to `{error: {code, message}}`; internals are logged, never sent. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (error: unknown, _request, response, _next) => {
+    if (error instanceof HttpError) {
+      response.status(error.status).json({ error: { code: error.code, message: error.message } });
+      return;
+    }
+    const status = (error as { status?: unknown }).status;
+    const type = (error as { type?: unknown }).type;
+    if (type === "entity.parse.failed") {
+      response.status(400).json({ error: { code: "malformed_json", message: "The request body is not valid JSON." } });
+      return;
+    }
+    if (type === "entity.too.large") {
+      response.status(413).json({ error: { code: "payload_too_large", message: "The request body is too large." } });
+      return;
+    }
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      response.status(status).json({ error: { code: "bad_request", message: "The request could not be read." } });
+      return;
+    }
+    log.error({ err: error }, "request failed");
+    response.status(503).json({ error: { code: "unavailable", message: "The server could not complete the request; try again." } });
+  };
+}

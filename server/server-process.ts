@@ -1,0 +1,73 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { AgentQueues } from "../agents/agent-queues.js";
+import { ConversationLog } from "../platform/conversation-log.js";
+import { Conversations } from "../platform/conversations.js";
+import type { Logger } from "../platform/logger.js";
+import { LogTail } from "../platform/log-tail.js";
+import { connectRedis } from "../platform/redis.js";
+import type { Config } from "../shared/config.js";
+import { keys as keyNames } from "../shared/keys.js";
+import { createApp } from "./app.js";
+import { createAuthenticator, resolveAccessToken } from "./auth.js";
+import { MessageIntake } from "./message-intake.js";
+
+export interface RunningServer {
+  url: string;
+  token: string;
+  http: HttpServer;
+  close(): Promise<void>;
+}
+
+const CLIENT_DIR = fileURLToPath(new URL("../client/dist", import.meta.url));
+
+/** Starts the HTTP server (REST, and the browser client when built) against Redis at `redisUrl`. */
+export async function startServer(options: { config: Config; redisUrl: string; log: Logger }): Promise<RunningServer> {
+  const { config, redisUrl } = options;
+  const log = options.log.child({ component: "server" });
+  const keys = keyNames(config.prefix);
+  const redis = await connectRedis(redisUrl, { name: "server" });
+  const blocking = await connectRedis(redisUrl, { blocking: true, name: "server-tail" });
+  const conversationLog = new ConversationLog(redis, keys, log, config.retention);
+  const conversations = new Conversations(redis, keys);
+  const tail = new LogTail(blocking, redis, keys, conversationLog, log);
+  const queues = new AgentQueues(redis, keys);
+  const intake = new MessageIntake(conversationLog, conversations, queues);
+  const token = await resolveAccessToken(redis, keys, config.token);
+  const authenticate = createAuthenticator(token);
+
+  const app = createApp({
+    redis,
+    keys,
+    log,
+    authenticate,
+    conversations: { conversations, conversationLog, tail, intake, maxMessageChars: config.limits.maxMessageChars },
+    clientDir: CLIENT_DIR,
+  });
+  const http = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = http.address() as AddressInfo;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  log.info({ url }, "server listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    token,
+    http,
+    close: () =>
+      (closing ??= (async () => {
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+        await tail.close();
+        await queues.close();
+        blocking.disconnect();
+        await redis.quit();
+      })()),
+  };
+}

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Event } from "../shared/events.js";
+import { startChatCompletionsServer, type ChatCompletionsServer } from "./support/chat-completions-server.js";
+import { TEST_TOKEN, startPlatform, turnFinished, type Platform } from "./support/harness.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+let model: ChatCompletionsServer;
+let platform: Platform;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  // Slow words, so the kill lands while a run is in the middle of its steps.
+  model = await startChatCompletionsServer({ delayMs: 40 });
+  platform = await startPlatform({ agents: false, env: { OPENAI_BASE_URL: model.baseUrl, SWITCHBOARD_MODEL: "offline" } });
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  await platform.close();
+  await model.close();
+});
+
+/** A separate agents process, as `npm run start:agents` runs it. */
+async function startAgentsProcess(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bin/agents.ts"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      REDIS_URL: inject("redisUrl"),
+      SWITCHBOARD_PREFIX: platform.config.prefix,
+      SWITCHBOARD_TOKEN: TEST_TOKEN,
+      OPENAI_BASE_URL: model.baseUrl,
+      SWITCHBOARD_MODEL: "offline",
+      SWITCHBOARD_LOCK_MS: "2000",
+      SWITCHBOARD_STALLED_MS: "1000",
+      LOG_LEVEL: "info",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  // Ready once its workers are running.
+  const deadline = Date.now() + 20_000;
+  while (!output.includes("agents ready")) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`agents process did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return child;
+}
+
+describe("durability", () => {
+  it("resumes a run killed mid-step from its last finished step, once, with no duplicate events", async () => {
+    const first = await startAgentsProcess();
+    const conversationId = await platform.api.createConversation();
+    await platform.api.send(conversationId, "What is 17.5% of 2,480?");
+
+    // Kill the process once the calculator has finished its first step (the tool call is logged).
+    await platform.api.waitFor(conversationId, (events) => events.some((e) => e.type === "tool.call"));
+    first.kill("SIGKILL");
+    await once(first, "exit");
+    const sentBeforeKill = model.requests.length;
+    const before = await platform.api.events(conversationId);
+    expect(before.some((e) => e.type === "run.completed" && e.agent === "calculator")).toBe(false);
+
+    await startAgentsProcess();
+    const events = await platform.api.waitFor(conversationId, turnFinished, 30_000);
+
+    const answers = events.filter((e) => e.type === "message.agent");
+    expect(answers).toHaveLength(1);
+    expect(answers[0]?.type === "message.agent" && answers[0].data.text).toContain("434");
+    expect(events.filter((e) => e.type === "run.completed").map((e) => e.agent)).toEqual(["manager", "calculator"]);
+    expect(events.filter((e) => e.type === "run.started")).toHaveLength(2);
+    expect(events.filter((e) => e.type === "tool.call")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "tool.result")).toHaveLength(1);
+    expect(duplicates(events)).toEqual([]);
+
+    // No finished step was sent to the model again: the only request repeated after the restart
+    // is the one that was streaming when the process died.
+    const signatures = (model.requests as { messages: unknown }[]).map((body) => JSON.stringify(body.messages));
+    const repeated = signatures.filter((signature, index) => signatures.indexOf(signature) !== index);
+    expect(repeated.length).toBeLessThanOrEqual(1);
+    if (repeated.length === 1) expect(signatures.indexOf(repeated[0] as string)).toBe(sentBeforeKill - 1);
+    expect(signatures.length).toBeLessThanOrEqual(4);
+  });
+});
+
+/** Events that say the same thing twice: same run, same type, same tool call. */
+function duplicates(events: Event[]): string[] {
+  const seen = new Set<string>();
+  const twice: string[] = [];
+  for (const event of events) {
+    const toolCall = "toolCallId" in event.data ? event.data.toolCallId : "";
+    const key = `${event.runId}/${event.type}/${toolCall}`;
+    if (event.type !== "message.user" && seen.has(key)) twice.push(key);
+    seen.add(key);
+  }
+  return twice;
+}

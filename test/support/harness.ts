@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import { inject } from "vitest";
+import type { AgentDirectory } from "../../agents/agent-directory.js";
+import { startAgents, type RunningAgents } from "../../agents/agents-process.js";
+import { builtInTeam } from "../../agents/team/built-in-team.js";
+import { createLogger } from "../../platform/logger.js";
+import { startServer, type RunningServer } from "../../server/server-process.js";
+import { parseConfig, type Config } from "../../shared/config.js";
+import type { Event } from "../../shared/events.js";
+export { turnFinished } from "../../shared/turn-status.js";
+
+export const TEST_TOKEN = "test-token-0123456789abcdef";
+
+/** Settings for a test: a unique key prefix on the shared throwaway Redis, a free port, no model delay. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const parsed = parseConfig({
+    PORT: "0",
+    SWITCHBOARD_PREFIX: `t${randomUUID().replaceAll("-", "").slice(0, 12)}`,
+    SWITCHBOARD_TOKEN: TEST_TOKEN,
+    OFFLINE_MODEL_DELAY_MS: "0",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    SWITCHBOARD_LOCK_MS: "2000",
+    SWITCHBOARD_STALLED_MS: "1000",
+    ...overrides,
+  });
+  if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
+  return parsed.config;
+}
+
+export interface Platform {
+  config: Config;
+  server: RunningServer;
+  agents: RunningAgents | undefined;
+  api: ApiClient;
+  close(): Promise<void>;
+}
+
+/** The whole product in this process (server and, unless `agents: false`, the agents) on the test Redis. */
+export async function startPlatform(
+  options: { env?: Record<string, string>; team?: AgentDirectory; agents?: boolean } = {},
+): Promise<Platform> {
+  const config = testConfig(options.env);
+  const redisUrl = inject("redisUrl");
+  const log = createLogger(config.logLevel);
+  const agents =
+    options.agents === false ? undefined : await startAgents({ config, redisUrl, log, team: options.team ?? (await builtInTeam()) });
+  const server = await startServer({ config, redisUrl, log });
+  return {
+    config,
+    server,
+    agents,
+    api: new ApiClient(server.url, TEST_TOKEN),
+    close: async () => {
+      await server.close();
+      await agents?.close();
+    },
+  };
+}
+
+/** A REST client as a user's program would write it. */
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string | undefined,
+  ) {}
+
+  async request(method: string, path: string, body?: unknown, init: { raw?: string; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...init.headers };
+    if (body !== undefined || init.raw !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: init.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  async createConversation(): Promise<string> {
+    const response = await this.request("POST", "/api/conversations", {});
+    if (response.status !== 201) throw new Error(`create conversation: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body.id as string;
+  }
+
+  async send(conversationId: string, text: string): Promise<string> {
+    const response = await this.request("POST", `/api/conversations/${conversationId}/messages`, { text });
+    if (response.status !== 202) throw new Error(`send: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body.eventId as string;
+  }
+
+  async events(conversationId: string, after = "0", wait = 0): Promise<Event[]> {
+    const query = new URLSearchParams({ after, ...(wait > 0 ? { wait: String(wait) } : {}) });
+    const response = await this.request("GET", `/api/conversations/${conversationId}/events?${query}`);
+    if (response.status !== 200) throw new Error(`events: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body.events as Event[];
+  }
+
+  /** Follows the log (long polling, as `npm run chat` does) until `done` says the turn is over. */
+  async waitFor(conversationId: string, done: (events: Event[]) => boolean, timeoutMs = 20_000): Promise<Event[]> {
+    const deadline = Date.now() + timeoutMs;
+    const events: Event[] = [];
+    let cursor = "0";
+    while (!done(events)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; events so far:\n${events.map((e) => `${e.type} ${e.agent ?? ""}`).join("\n")}`);
+      const next = await this.events(conversationId, cursor, Math.min(left, 5000));
+      events.push(...next);
+      cursor = next.at(-1)?.id ?? cursor;
+    }
+    return events;
+  }
+}
