@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { MessageDelta } from "../shared/events.js";
+import type { MessageDelta } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import type { Logger } from "./logger.js";
 
@@ -38,30 +38,4 @@ export class DeltaPublisher {
     }
     this.buffered.clear();
   }
-}
-
-/** Listens to every conversation's deltas on a dedicated subscriber connection. */
-export async function subscribeDeltas(
-  subscriber: Redis,
-  keys: Keys,
-  log: Logger,
-  onDelta: (delta: MessageDelta) => void,
-): Promise<() => Promise<void>> {
-  const pattern = keys.deltasPattern();
-  subscriber.on("pmessage", (_pattern: string, _channel: string, message: string) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(message);
-    } catch {
-      log.warn("ignoring a token delta that is not JSON");
-      return;
-    }
-    const delta = MessageDelta.safeParse(parsed);
-    if (delta.success) onDelta(delta.data);
-    else log.warn({ reason: delta.error.message }, "ignoring a malformed token delta");
-  });
-  await subscriber.psubscribe(pattern);
-  return async () => {
-    await subscriber.punsubscribe(pattern);
-  };
 }

@@ -22,13 +22,19 @@ export async function resolveAccessToken(redis: Redis, keys: Keys, configured: s
   return token;
 }
 
-export function createAuthenticator(token: string): (presented: string | undefined) => Identity | undefined {
-  const expected = Buffer.from(token);
+/** The admin token belongs to the local user; `users` are further people, each with a token of their own. */
+export function createAuthenticator(
+  adminToken: string,
+  users: { user: string; token: string }[] = [],
+): (presented: string | undefined) => Identity | undefined {
+  const known = [
+    { token: Buffer.from(adminToken), identity: { user: "local", admin: true } },
+    ...users.map(({ user, token }) => ({ token: Buffer.from(token), identity: { user, admin: false } })),
+  ];
   return (presented) => {
     if (!presented) return undefined;
     const given = Buffer.from(presented);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    return { user: "local", admin: true };
+    return known.find(({ token }) => token.length === given.length && timingSafeEqual(token, given))?.identity;
   };
 }
 

@@ -11,6 +11,7 @@ import type { Config } from "../shared/config.js";
 import { keys as keyNames } from "../shared/keys.js";
 import { createApp } from "./app.js";
 import { createAuthenticator, resolveAccessToken } from "./auth.js";
+import { Gateway } from "./gateway.js";
 import { MessageIntake } from "./message-intake.js";
 
 export interface RunningServer {
@@ -29,13 +30,14 @@ export async function startServer(options: { config: Config; redisUrl: string; l
   const keys = keyNames(config.prefix);
   const redis = await connectRedis(redisUrl, { name: "server" });
   const blocking = await connectRedis(redisUrl, { blocking: true, name: "server-tail" });
+  const subscriber = await connectRedis(redisUrl, { blocking: true, name: "server-deltas" });
   const conversationLog = new ConversationLog(redis, keys, log, config.retention);
   const conversations = new Conversations(redis, keys);
   const tail = new LogTail(blocking, redis, keys, conversationLog, log);
   const queues = new AgentQueues(redis, keys);
   const intake = new MessageIntake(conversationLog, conversations, queues);
   const token = await resolveAccessToken(redis, keys, config.token);
-  const authenticate = createAuthenticator(token);
+  const authenticate = createAuthenticator(token, config.users);
 
   const app = createApp({
     redis,
@@ -46,6 +48,17 @@ export async function startServer(options: { config: Config; redisUrl: string; l
     clientDir: CLIENT_DIR,
   });
   const http = createServer(app);
+  const gateway = new Gateway(http, {
+    authenticate,
+    conversations,
+    conversationLog,
+    tail,
+    intake,
+    subscriber,
+    keys,
+    maxMessageChars: config.limits.maxMessageChars,
+    log,
+  });
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(config.port, config.host, () => resolve());
@@ -63,10 +76,12 @@ export async function startServer(options: { config: Config; redisUrl: string; l
     close: () =>
       (closing ??= (async () => {
         http.closeAllConnections();
-        await new Promise<void>((resolve) => http.close(() => resolve()));
+        // Closing Socket.IO disconnects every socket and closes the HTTP server under it.
+        await gateway.close();
         await tail.close();
         await queues.close();
         blocking.disconnect();
+        subscriber.disconnect();
         await redis.quit();
       })()),
   };

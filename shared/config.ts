@@ -24,6 +24,12 @@ export const ConfigSchema = z
       .regex(/^[a-z][a-z0-9_-]{0,31}$/, "lowercase letters, digits, '-' or '_', starting with a letter")
       .default("sb"),
     SWITCHBOARD_TOKEN: optionalText.pipe(z.string().min(16, "use at least 16 characters").optional()),
+    SWITCHBOARD_USERS: optionalText.pipe(
+      z
+        .string()
+        .optional()
+        .transform((value, context) => parseUsers(value ?? "", context)),
+    ),
     SWITCHBOARD_DATA_DIR: z.string().min(1).default(".data"),
     OPENAI_API_KEY: optionalText,
     OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
@@ -45,6 +51,7 @@ export const ConfigSchema = z
     redisUrl: env.REDIS_URL,
     prefix: env.SWITCHBOARD_PREFIX,
     token: env.SWITCHBOARD_TOKEN,
+    users: env.SWITCHBOARD_USERS,
     dataDir: env.SWITCHBOARD_DATA_DIR,
     model: {
       apiKey: env.OPENAI_API_KEY,
@@ -72,6 +79,29 @@ export const ConfigSchema = z
   }));
 
 export type Config = z.output<typeof ConfigSchema>;
+
+/**
+ * `SWITCHBOARD_USERS="alice:<token>,bob:<token>"`: more people, each with their own token and
+ * their own conversations. The holder of SWITCHBOARD_TOKEN is the admin.
+ */
+function parseUsers(value: string, context: z.RefinementCtx): { user: string; token: string }[] {
+  const users: { user: string; token: string }[] = [];
+  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const [user = "", token = ""] = entry.split(":", 2);
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(user)) {
+      context.addIssue({ code: "custom", message: `user "${user}": names are lowercase letters, digits, '-' or '_'` });
+    } else if (user === "local") {
+      context.addIssue({ code: "custom", message: `user "local" is the holder of SWITCHBOARD_TOKEN; pick another name` });
+    } else if (token.length < 16) {
+      context.addIssue({ code: "custom", message: `user "${user}": the token must have at least 16 characters` });
+    } else if (users.some((known) => known.user === user || known.token === token)) {
+      context.addIssue({ code: "custom", message: `user "${user}": names and tokens must be unique` });
+    } else {
+      users.push({ user, token });
+    }
+  }
+  return users;
+}
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 

@@ -17,8 +17,6 @@ export function keys(prefix: string) {
     run: (conversationId: string, runId: string) => `${conv(conversationId)}:run:${runId}`,
     /** Live-only token deltas of a conversation (pub/sub channel). */
     deltas: (conversationId: string) => `${conv(conversationId)}:deltas`,
-    /** Pattern matching every conversation's delta channel. */
-    deltasPattern: () => `${prefix}:conv:*:deltas`,
     /** A user's conversations, scored by creation time. */
     ownerConversations: (owner: string) => `${prefix}:owner:{${owner}}:convs`,
     /** The team as the agents processes publish it: agent name → AgentSummary JSON. */

@@ -1,0 +1,185 @@
+import type { Server as HttpServer } from "node:http";
+import type { Redis } from "ioredis";
+import { Server, type Socket } from "socket.io";
+import { z } from "zod";
+import type { Conversations } from "../platform/conversations.js";
+import type { ConversationLog } from "../platform/conversation-log.js";
+import type { Logger } from "../platform/logger.js";
+import type { LogTail } from "../platform/log-tail.js";
+import { ConversationId, Cursor, messageText } from "../shared/api.js";
+import { MessageDelta } from "../shared/events.js";
+import type { Keys } from "../shared/keys.js";
+import type { AckResponse, ClientToServerEvents, ServerToClientEvents } from "../shared/socket-events.js";
+import type { Identity } from "./auth.js";
+import { HttpError } from "./http-error.js";
+import type { MessageIntake } from "./message-intake.js";
+
+interface SocketData {
+  identity: Identity;
+  /** Conversation id → stop following its log. */
+  following: Map<string, () => void>;
+}
+
+type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface GatewayDeps {
+  authenticate: (token: string | undefined) => Identity | undefined;
+  conversations: Conversations;
+  conversationLog: ConversationLog;
+  tail: LogTail;
+  intake: MessageIntake;
+  /** A connection used only for SUBSCRIBE: the channels of conversations this process follows. */
+  subscriber: Redis;
+  keys: Keys;
+  maxMessageChars: number;
+  log: Logger;
+}
+
+const room = (conversationId: string) => `conv:${conversationId}`;
+/** Events a join's acknowledgement carries at most; the client asks again from the last one. */
+const JOIN_BACKLOG = 5000;
+
+/**
+ * The live half of the public contract. Each socket follows the logs it joined through the shared
+ * log tail, from its own cursor, so it receives every event once and in order; token deltas come
+ * over pub/sub and go to the conversation's room.
+ */
+export class Gateway {
+  readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  private readonly deltaChannels = new Map<string, number>();
+
+  constructor(http: HttpServer, private readonly deps: GatewayDeps) {
+    this.io = new Server(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000 });
+    this.io.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown }).token;
+      const identity = deps.authenticate(typeof token === "string" ? token : undefined);
+      if (!identity) return next(new Error(token ? "The access token is not valid." : "An access token is required."));
+      socket.data.identity = identity;
+      socket.data.following = new Map();
+      next();
+    });
+    this.io.on("connection", (socket) => this.attach(socket));
+    deps.subscriber.on("message", (channel: string, message: string) => this.onDelta(channel, message));
+  }
+
+  private attach(socket: GatewaySocket): void {
+    const JoinPayload = z.object({ conversationId: ConversationId, after: Cursor.optional() }).strict();
+    const SendPayload = z
+      .object({
+        conversationId: ConversationId,
+        text: messageText(this.deps.maxMessageChars),
+        clientMsgId: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "clientMsgId: 1–64 letters, digits, '-' or '_'"),
+      })
+      .strict();
+
+    socket.on("conversation:join", (payload, ack) =>
+      this.answer(ack, async () => {
+        const { conversationId, after } = parse(JoinPayload, payload);
+        await this.owned(socket, conversationId);
+        // A second join of the same conversation (a client resyncing) replaces the first.
+        const previous = socket.data.following.get(conversationId);
+        previous?.();
+        const events = await this.deps.conversationLog.read(conversationId, after ?? "0", JOIN_BACKLOG);
+        const cursor = events.at(-1)?.id ?? after ?? "0";
+        const stop = this.deps.tail.subscribe(conversationId, cursor, (event) => socket.emit("conversation:event", event));
+        socket.data.following.set(conversationId, stop);
+        if (!previous) {
+          await socket.join(room(conversationId));
+          await this.followDeltas(conversationId);
+        }
+        return { events };
+      }),
+    );
+
+    socket.on("conversation:leave", (payload) => {
+      const conversationId = typeof payload?.conversationId === "string" ? payload.conversationId : "";
+      this.leave(socket, conversationId).catch((error: unknown) => this.deps.log.warn({ err: error }, "leave failed"));
+    });
+
+    socket.on("message:send", (payload, ack) =>
+      this.answer(ack, async () => {
+        const input = parse(SendPayload, payload);
+        const conversation = await this.owned(socket, input.conversationId);
+        const owner = socket.data.identity.user;
+        const eventId = await this.deps.intake.post({ owner, title: conversation.title, ...input });
+        return { eventId };
+      }),
+    );
+
+    socket.on("disconnect", () => {
+      for (const conversationId of [...socket.data.following.keys()]) {
+        this.leave(socket, conversationId).catch((error: unknown) => this.deps.log.warn({ err: error }, "leave failed"));
+      }
+    });
+  }
+
+  private async leave(socket: GatewaySocket, conversationId: string): Promise<void> {
+    const stop = socket.data.following.get(conversationId);
+    if (!stop) return;
+    stop();
+    socket.data.following.delete(conversationId);
+    await socket.leave(room(conversationId));
+    await this.unfollowDeltas(conversationId);
+  }
+
+  private async owned(socket: GatewaySocket, conversationId: string) {
+    const conversation = await this.deps.conversations.get(socket.data.identity.user, conversationId);
+    if (!conversation) throw new HttpError(404, "unknown_conversation", `No conversation "${conversationId}".`);
+    return conversation;
+  }
+
+  /** Runs a handler and acknowledges with its result or a safe error; internals are logged only. */
+  private answer<T>(ack: unknown, handler: () => Promise<T>): void {
+    const reply = typeof ack === "function" ? (ack as (response: AckResponse<T>) => void) : () => {};
+    handler().then(
+      (data) => reply({ ok: true, data }),
+      (error: unknown) => {
+        if (error instanceof HttpError) return reply({ ok: false, error: { code: error.code, message: error.message } });
+        this.deps.log.error({ err: error }, "socket request failed");
+        reply({ ok: false, error: { code: "unavailable", message: "The server could not complete the request; try again." } });
+      },
+    );
+  }
+
+  private async followDeltas(conversationId: string): Promise<void> {
+    const count = this.deltaChannels.get(conversationId) ?? 0;
+    this.deltaChannels.set(conversationId, count + 1);
+    if (count === 0) await this.deps.subscriber.subscribe(this.deps.keys.deltas(conversationId));
+  }
+
+  private async unfollowDeltas(conversationId: string): Promise<void> {
+    const count = (this.deltaChannels.get(conversationId) ?? 0) - 1;
+    if (count > 0) {
+      this.deltaChannels.set(conversationId, count);
+      return;
+    }
+    this.deltaChannels.delete(conversationId);
+    await this.deps.subscriber.unsubscribe(this.deps.keys.deltas(conversationId));
+  }
+
+  private onDelta(_channel: string, message: string): void {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message);
+    } catch {
+      this.deps.log.warn("ignoring a token delta that is not JSON");
+      return;
+    }
+    const delta = MessageDelta.safeParse(raw);
+    if (!delta.success) {
+      this.deps.log.warn({ reason: delta.error.message }, "ignoring a malformed token delta");
+      return;
+    }
+    this.io.to(room(delta.data.conversationId)).emit("message:delta", delta.data);
+  }
+
+  async close(): Promise<void> {
+    await this.io.close();
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new HttpError(400, "invalid_request", z.prettifyError(parsed.error));
+  return parsed.data;
+}
