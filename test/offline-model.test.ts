@@ -73,6 +73,23 @@ const shorten = defineTool({
   execute: () => ({ answer: "unused" }),
 });
 
+const textTool = (name: string, description: string, extra: z.ZodRawShape = {}) =>
+  defineTool({
+    name,
+    description,
+    parameters: z.object({ text: z.string().describe("the text to work on"), ...extra }),
+    execute: () => ({ answer: "unused" }),
+  });
+const writerTools = [
+  textTool("summarize_text", "Extractive summary of a text: picks its most representative sentences, word for word.", {
+    sentences: z.number().int().min(1).max(10).default(3).describe("how many sentences the summary keeps"),
+  }),
+  textTool("rewrite_text", "Rewrites a text: as bullet points, shorter, formal or in title case.", {
+    style: z.enum(["bullets", "shorter", "formal", "title"]).default("bullets").describe("how to rewrite the text"),
+  }),
+  textTool("text_stats", "Counts the words and sentences of a text and estimates its reading time."),
+];
+
 function toolSchemas(tools: AnyTool[]): ChatCompletionTool[] {
   return tools.map((tool) => ({
     type: "function",
@@ -148,6 +165,7 @@ describe("offline model: the manager routes by the agents' descriptions", () => 
     ["rewrite this more formally: hey guys, the meeting moved to 3pm and bring snacks", "writer"],
     ["Draft a short announcement about the new delegate feature", "writer"],
     ["Hi! Can you summarise this for me: the release is late. We fixed the queue bug.", "writer"],
+    ["proofread this: we was going to the shop", "writer"],
   ])("transfers %j to %s with a reason that names what matched", async (text, agent) => {
     const call = onlyCall(await askManager(text));
     expect(call.name).toBe("transfer");
@@ -241,6 +259,15 @@ describe("offline model: the manager routes by the agents' descriptions", () => 
     );
   });
 
+  it("labels each answer with its task when one agent got two", async () => {
+    const messages = afterToolCall(managerInstructions, "what is 12 * 7 and what is 3 + 4?", "delegate", { tasks: [] }, [
+      { agent: "calculator", task: "What is 12 * 7", status: "completed", result: "12 * 7 = 84" },
+      { agent: "calculator", task: "What is 3 + 4?", status: "completed", result: "3 + 4 = 7" },
+    ]);
+    const answer = answerOf(await complete(messages, handoffTools));
+    expect(answer).toBe("Here is what the team found:\n\n**calculator** (What is 12 * 7): 12 * 7 = 84\n\n**calculator** (What is 3 + 4?): 3 + 4 = 7");
+  });
+
   it("mentions the part no agent took when it synthesizes", async () => {
     const messages = afterToolCall(managerInstructions, "tell me a joke and convert 3 kg to pounds", "delegate", { tasks: [] }, [
       { agent: "calculator", status: "completed", result: "3 kg = 6.613867865 lb" },
@@ -331,6 +358,8 @@ describe("offline model: splitting a request into parts", () => {
     ['translate "stop and go" to French and add 3 and 4', ['Translate "stop and go" to French', "Add 3 and 4"]],
     ["rewrite this: we met. and we agreed; then we left", ["Rewrite this: we met. and we agreed; then we left"]],
     ["What's 1,234 * 3? Thanks", ["What's 1,234 * 3?", "Thanks"]],
+    ["turn this into bullet points: we shipped. we tested.", ["Turn this into bullet points: we shipped. we tested."]],
+    ["Note: convert 5 miles to km. And summarize how handoffs work", ["Note: convert 5 miles to km", "Summarize how handoffs work"]],
   ])("%j → %j", (text, parts) => {
     expect(splitRequest(text)).toEqual(parts);
   });
@@ -347,6 +376,8 @@ describe("offline model: a specialist calls the tool that fits, with arguments f
     ["what is the square root of 16", "square root of 16"],
     ["calculate sqrt(16) + 3, please", "sqrt(16) + 3"],
     ["What is the average of 3, 4 and 5?", "(3 + 4 + 5) / 3"],
+    ["multiply 6 by 7", "6 * 7"],
+    ["subtract 5 from 12", "12 - 5"],
   ])("calculator: %j → calculate(%j)", async (task, expression) => {
     const completion = await complete(
       [{ role: "system", content: calculatorInstructions }, { role: "user", content: task }],
@@ -439,6 +470,29 @@ describe("offline model: a specialist calls the tool that fits, with arguments f
     });
     expect(answerOf(completion)).toContain("offline model");
   });
+});
+
+describe("offline model: a writer with text tools", () => {
+  const instructions = { role: "system" as const, content: "You are the writer. Draft new text directly; use your tools for text the user gives you." };
+  const ask = (task: string) => complete([instructions, { role: "user", content: task }], toolSchemas(writerTools));
+
+  it.each([
+    ["how many words are in this: the quick brown fox jumps", "text_stats", { text: "the quick brown fox jumps" }],
+    ["turn this into bullet points: we shipped. we tested. we celebrated.", "rewrite_text", { text: "we shipped. we tested. we celebrated.", style: "bullets" }],
+    ["make this more formal: we're done", "rewrite_text", { text: "we're done", style: "formal" }],
+    ["summarize in 2 sentences: A is first. B is second. C is third.", "summarize_text", { text: "A is first. B is second. C is third.", sentences: 2 }],
+    ['summarize "One thing happened. Then another."', "summarize_text", { text: "One thing happened. Then another." }],
+  ])("%j → %s(%j): the request picks the tool, the material fills it", async (task, name, args) => {
+    expect(onlyCall(await ask(task))).toEqual({ name, args, id: expect.stringMatching(/^call_/) });
+  });
+
+  it.each(["Draft a short announcement about the new delegate feature", "summarize how handoffs work", "rewrite this more formally"])(
+    "calls no text tool for %j, which gives no text to work on",
+    async (task) => {
+      const answer = answerOf(await ask(task));
+      expect(answer).toContain("offline model");
+    },
+  );
 });
 
 describe("offline model: a specialist without a fitting tool writes from the request", () => {

@@ -213,7 +213,7 @@ function streamEvents(base: ResponseBase, reply: OfflineReply, includeUsage: boo
 }
 
 /** Whitespace stays attached to the word before it (leading whitespace to the first word). */
-export function words(content: string): string[] {
+function words(content: string): string[] {
   if (content === "") return [];
   return content.match(/\s*\S+\s*/g) ?? [content];
 }

@@ -7,7 +7,7 @@ import type {
 } from "openai/resources/chat/completions";
 import { DELEGATE_TOOL, MAX_DELEGATED_TASKS, TRANSFER_TOOL, type HandoffCandidate } from "../handoff-tools.js";
 import { writeDirectly, writingKind } from "./offline-writing.js";
-import { splitRequest } from "./request-parts.js";
+import { splitPayload, splitRequest } from "./request-parts.js";
 import { keywords, TextMatcher, type MatchedTerm } from "./text-match.js";
 import { asRecord, fillArguments, type JsonSchema } from "./tool-arguments.js";
 import { describeOutcome, readToolOutcome, type DelegatedResult, type ToolOutcome } from "./tool-results.js";
@@ -226,8 +226,8 @@ function planRequest(task: string, candidates: HandoffCandidate[]): RoutedPart[]
   const matcher = new TextMatcher(candidates.map((candidate) => ({ id: candidate.name, text: `${candidate.name.replace(/-/g, " ")} ${candidate.description}` })));
   return splitRequest(task).map((text) => {
     // "rewrite this formally: <material>": the request is the part before the colon.
-    const head = /^(.*?):(?:\s|$)/s.exec(text)?.[1];
-    const match = (head ? matcher.best(head) : undefined) ?? matcher.best(text);
+    const { head } = splitPayload(text);
+    const match = (head !== text ? matcher.best(head) : undefined) ?? matcher.best(text);
     return { text, agent: match?.id, matched: match?.matched ?? [], substantial: keywords(text).length > 0 };
   });
 }
@@ -287,7 +287,10 @@ function answerAfterHandoff(last: { callId: string; content: string }, leftOver:
 
 /** Every agent's result under its name, failures marked, and what nobody took. */
 function synthesize(results: DelegatedResult[], leftOver: string[]): string {
-  const sections = results.map((result) => `**${result.agent}**${result.failed ? " (failed)" : ""}: ${result.text}`);
+  const repeated = (agent: string) => results.filter((result) => result.agent === agent).length > 1;
+  // An agent that got two tasks is labelled with each task, so the answers can be told apart.
+  const label = (result: DelegatedResult) => (result.task && repeated(result.agent) ? ` (${result.task})` : "");
+  const sections = results.map((result) => `**${result.agent}**${label(result)}${result.failed ? " (failed)" : ""}: ${result.text}`);
   const lead = results.every((result) => result.failed) ? "The team could not finish this:" : "Here is what the team found:";
   const quoted = leftOver.map((text) => `"${text}"`);
   const untaken = quoted.length > 0 ? [`Nobody on the team took ${listOf(quoted)}, and as Switchboard's offline model I can't answer that myself.`] : [];
@@ -314,11 +317,12 @@ function chooseToolCall(conversation: Conversation, tools: FunctionTool[]): Plan
   if (conversation.task === "" || tools.length === 0) return undefined;
   const texts = tools.map(toolText);
   const matcher = new TextMatcher(tools.map((tool, index) => ({ id: tool.name, text: texts[index] ?? "" })));
-  const scores = new Map(matcher.rank(conversation.task).map((ranking) => [ranking.id, ranking.score]));
+  // The request, not the material it carries, says which tool fits.
+  const scores = new Map(matcher.rank(splitPayload(conversation.task).head).map((ranking) => [ranking.id, ranking.score]));
   let best: { call: PlannedCall; fit: number } | undefined;
   let search: PlannedCall | undefined;
   tools.forEach((tool, index) => {
-    const filled = fillArguments(conversation.task, tool.parameters, texts[index] ?? "", "first");
+    const filled = fillArguments(conversation.task, tool.parameters, tool.name, "first");
     if (!filled) return;
     const call = { name: tool.name, args: filled.args };
     const mentioned = new RegExp(`\\b${tool.name}\\b`).test(conversation.instructions) ? MENTIONED_TOOL_BONUS : 0;
@@ -358,7 +362,7 @@ function afterToolResults(conversation: Conversation, tools: FunctionTool[]): De
 function retryCall(task: string, tools: FunctionTool[], failed: PastCall): PlannedCall | undefined {
   const tool = tools.find((candidate) => candidate.name === failed.name);
   if (!tool) return undefined;
-  const filled = fillArguments(task, tool.parameters, toolText(tool), "retry");
+  const filled = fillArguments(task, tool.parameters, tool.name, "retry");
   if (!filled || JSON.stringify(filled.args) === normalizedJson(failed.arguments)) return undefined;
   return { name: tool.name, args: filled.args };
 }

@@ -1,6 +1,5 @@
-import { leadingWord } from "./request-parts.js";
+import { leadingWord, splitPayload } from "./request-parts.js";
 import { terms } from "./text-match.js";
-import { workText } from "./tool-arguments.js";
 
 /**
  * What the offline model writes itself when an agent asked to write has no tool for it: a rule-based
@@ -68,10 +67,13 @@ const CASUAL_WORDS: ReadonlyArray<[RegExp, string]> = [
 /** Kinds of document a draft request names, and the words that lead to its topic. */
 const DOCUMENT_KINDS =
   "email|e-mail|note|announcement|post|message|paragraph|summary|intro|introduction|update|memo|tweet|blurb|outline|letter|report|description|readme|proposal|plan|article|reply|response|story|poem|haiku|limerick|song|slogan|tagline|headline|caption|speech|pitch|bio";
-const DRAFT_REQUEST = new RegExp(
-  `^(?:a|an|the|some|my|our)?\\s*(?:(?:short|brief|quick|friendly|formal|casual|simple|new|polite|professional|one-paragraph)\\s+)*(${DOCUMENT_KINDS})s?\\b\\s*(?:(?:about|on|for|regarding|explaining|announcing|describing|introducing|that explains|to announce|to explain|telling)\\b\\s*)?`,
+const DRAFT_KIND = new RegExp(
+  `^(?:a|an|the|some|my|our)?\\s*(?:(?:short|brief|quick|friendly|formal|casual|simple|new|polite|professional|one-paragraph)\\s+)*(${DOCUMENT_KINDS})s?\\b\\s*`,
   "i",
 );
+/** "to the team about the outage": who it is for, and what it is about. */
+const DRAFT_SUBJECT =
+  /^(?:(?:to|for)\s+(.+?)\s+)?(?:about|on|regarding|explaining|announcing|describing|introducing|covering|that explains)\s+(.+)$/i;
 const SMALL_WORDS = new Set(["a", "an", "the", "of", "to", "for", "and", "or", "in", "on", "at", "by", "with", "about"]);
 const SUMMARY_SENTENCES = 2;
 const OFFLINE_NOTE = "Switchboard's offline model";
@@ -88,12 +90,9 @@ export function writeDirectly(task: string, kind: WritingKind): string {
   return draft(task);
 }
 
-/** Quoted text, or what follows a colon: the material the user wants worked on, if any. */
+/** Quoted text, or what follows "rewrite this:": the material the user wants worked on, if any. */
 function material(task: string): string | undefined {
-  const quoted = /"([^"]+)"|“([^”]+)”/.exec(task);
-  if (quoted) return (quoted[1] ?? quoted[2] ?? "").trim() || undefined;
-  const text = workText(task);
-  return /:(?=\s|$)/.test(task) && text !== task.trim() ? text : undefined;
+  return splitPayload(task).material;
 }
 
 function rewrite(task: string): string {
@@ -160,13 +159,20 @@ function draft(task: string): string {
     .replace(/^\s*(?:(?:please|can you|could you|would you)\s+)*/i, "")
     .replace(/^(?:draft|write|compose|outline|prepare|summari[sz]e)\b\s*(?:me\s+|up\s+)?/i, "")
     .replace(/[.?!\s]+$/, "");
-  const match = DRAFT_REQUEST.exec(request);
-  const kind = match?.[1]?.toLowerCase() ?? "note";
-  const topic = (match ? request.slice(match[0].length) : request).trim() || request || task.trim();
+  const kindMatch = DRAFT_KIND.exec(request);
+  const kind = kindMatch?.[1]?.toLowerCase() ?? "note";
+  const rest = (kindMatch ? request.slice(kindMatch[0].length) : request).trim();
+  const subject = DRAFT_SUBJECT.exec(rest);
+  const audience = subject ? subject[1] : /^(?:to|for)\s+/i.test(rest) ? rest.replace(/^(?:to|for)\s+/i, "") : undefined;
+  const topic = subject ? subject[2] : audience === undefined && rest !== "" ? rest : undefined;
+  const title = topic ?? (audience ? `${kind} for ${audience}` : kind);
+  const opening = topic
+    ? `This ${kind}${audience ? ` for ${audience}` : ""} is about ${topic}.`
+    : `This ${kind}${audience ? ` is for ${audience}; it` : ""} has no topic yet: say what it should be about.`;
   const lines = [
-    `**${titleCase(topic)}**`,
+    `**${titleCase(title)}**`,
     "",
-    `This ${kind} is about ${topic}.`,
+    opening,
     "It should say what is changing, who it affects and what happens next.",
     "Add the specifics (names, dates, numbers) before you send it.",
     "",

@@ -12,7 +12,8 @@ const REQUEST_VERBS: ReadonlySet<string> = new Set(
     "add subtract multiply divide calculate compute convert evaluate solve estimate round sum total " +
     "search find look lookup check research fetch show list tell explain describe define compare " +
     "summarize summarise rewrite write draft compose edit translate proofread reword paraphrase outline " +
-    "create generate give send plan review analyze analyse recommend suggest shorten polish"
+    "create generate give send plan review analyze analyse recommend suggest shorten polish turn make format " +
+    "fix clean correct change put count simplify expand improve organize organise reformat tidy condense"
   ).split(" "),
 );
 const QUESTION_WORDS: ReadonlySet<string> = new Set(
@@ -38,7 +39,8 @@ export function splitRequest(text: string): string[] {
   const parts = masked
     .split(HARD_BOUNDARY)
     .flatMap((segment) => splitCoordinated(segment))
-    .map((part) => cleanPart(unmask(part, spans)))
+    // Quoted or given material is the user's own text: its final full stop stays.
+    .map((part) => cleanPart(unmask(part, spans), !part.includes(MASK_OPEN)))
     .filter((part) => part !== "");
   return parts;
 }
@@ -73,14 +75,36 @@ function maskProtectedSpans(text: string): { masked: string; spans: string[] } {
   return { masked, spans };
 }
 
-/** The colon that introduces material, if the short text before it (in its sentence) is a request. */
+/**
+ * The colon that introduces material, if the short text before it (in its sentence) is a request
+ * or points at what follows ("… this:", "… the following:").
+ */
 function payloadColon(text: string): number | undefined {
   const match = /:(?=\s|$)/.exec(text);
   if (!match) return undefined;
   const head = text.slice(0, match.index).split(/(?<=[.!?])\s+|\n/).pop() ?? "";
   const words = tokenize(head);
   if (words.length === 0 || words.length > MAX_HEAD_WORDS) return undefined;
-  return words.some((word) => REQUEST_VERBS.has(word)) ? match.index : undefined;
+  const pointsAhead = /\b(?:this|these|it|following|below|text)$/i.test(head.trim());
+  return pointsAhead || words.some((word) => REQUEST_VERBS.has(word)) ? match.index : undefined;
+}
+
+export interface Payload {
+  /** The request itself: "rewrite this more formally". */
+  head: string;
+  /** The material it is about: what follows its colon, or the quoted text; absent when there is none. */
+  material: string | undefined;
+}
+
+/** Separates a request from the material it gives to work on, if it gives any. */
+export function splitPayload(text: string): Payload {
+  const colon = payloadColon(text);
+  const afterColon = colon === undefined ? "" : text.slice(colon + 1).trim();
+  if (colon !== undefined && afterColon !== "") return { head: text.slice(0, colon).trim(), material: afterColon };
+  const quoted = /"([^"\n]+)"|“([^”]+)”/.exec(text);
+  const inQuotes = (quoted?.[1] ?? quoted?.[2] ?? "").trim();
+  if (quoted && inQuotes !== "") return { head: text.replace(quoted[0], "").replace(/\s+/g, " ").trim(), material: inQuotes };
+  return { head: text.trim(), material: undefined };
 }
 
 function unmask(text: string, spans: string[]): string {
@@ -152,14 +176,13 @@ function sharedVerbPrefix(left: string, right: string): string | undefined {
 }
 
 /** Trims connectors and trailing punctuation, keeps a question mark, capitalises the first letter. */
-function cleanPart(part: string): string {
+function cleanPart(part: string, dropFullStop: boolean): string {
   const trimmed = part
     .trim()
     .replace(/^(?:(?:and|then|also|plus|so|now|next|finally|additionally|after that)\b[\s,]*)+/i, "")
     .replace(/^[\s,;:.]+/, "")
-    .replace(/[\s,;:]+$/, "")
-    .replace(/(?<!\.)\.$/, "")
-    .trim();
-  if (!/[a-z0-9]/i.test(trimmed)) return "";
-  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+    .replace(/[\s,;:]+$/, "");
+  const cleaned = (dropFullStop ? trimmed.replace(/(?<!\.)\.$/, "") : trimmed).trim();
+  if (!/[a-z0-9]/i.test(cleaned)) return "";
+  return cleaned.charAt(0).toUpperCase() + cleaned.slice(1);
 }

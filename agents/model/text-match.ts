@@ -52,7 +52,33 @@ const MATH_SHAPES: readonly RegExp[] = [
 ];
 const CONVERSION_SHAPE = /\d\s*[a-z°]+\s+(?:to|in|into|as)\s+[a-z°]+/i;
 const MATH_TERMS = ["arithmetic", "math", "calculation", "calculate"];
+/** "How many words…" asks for a count. */
+const COUNT_SHAPE = /\bhow many\b|\bnumber of\b/i;
+const COUNT_TERMS = ["count", "number"];
 const CONVERSION_TERMS = ["convert", "conversion", "unit"];
+/**
+ * Request verbs and the words a description more likely uses for the same job: a small thesaurus,
+ * so "proofread this" finds an agent that "rewrites text".
+ */
+const RELATED_WORDS: Readonly<Record<string, readonly string[]>> = {
+  proofread: ["rewrite", "edit", "correct"],
+  edit: ["rewrite"],
+  fix: ["correct", "rewrite"],
+  correct: ["rewrite"],
+  polish: ["rewrite", "edit"],
+  rephrase: ["rewrite"],
+  reword: ["rewrite"],
+  paraphrase: ["rewrite"],
+  shorten: ["summarize", "shorter", "concise"],
+  condense: ["summarize", "shorter", "concise"],
+  tldr: ["summarize", "summary"],
+  compute: ["calculate", "arithmetic"],
+  evaluate: ["calculate"],
+  lookup: ["search", "find"],
+  find: ["search"],
+  compose: ["write", "draft"],
+  translate: ["translation", "language"],
+};
 /** Implied terms count for less than words the user actually wrote. */
 const IMPLIED_WEIGHT = 0.5;
 
@@ -136,9 +162,10 @@ export function looksLikeMath(text: string): boolean {
 
 /** Terms a text implies by its shape: arithmetic for "3 + 4", conversion for "5 miles to km". */
 export function impliedTerms(text: string): Term[] {
-  const implied: string[] = [];
+  const implied: string[] = tokenize(text).flatMap((word) => RELATED_WORDS[word] ?? []);
   if (MATH_SHAPES.some((shape) => shape.test(text))) implied.push(...MATH_TERMS);
   if (CONVERSION_SHAPE.test(text)) implied.push(...CONVERSION_TERMS);
+  if (COUNT_SHAPE.test(text)) implied.push(...COUNT_TERMS);
   return implied.map((word) => ({ stem: stem(word), word }));
 }
 

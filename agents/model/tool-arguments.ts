@@ -1,4 +1,4 @@
-import { isRequestVerb } from "./request-parts.js";
+import { isRequestVerb, leadingWord, splitPayload } from "./request-parts.js";
 import { keywords, looksLikeMath, stem, termsMatch, terms } from "./text-match.js";
 
 /**
@@ -27,6 +27,12 @@ const KIND_HINTS: ReadonlyArray<[ParameterKind, RegExp]> = [
   ["text", /text|content|passage|document|input|message|body|draft|prose|paragraph|task|request|question|prompt/],
 ];
 
+/** Verbs asking for new writing: there is no given text to pass to a text tool. */
+const COMPOSE_VERBS: ReadonlySet<string> = new Set(["draft", "write", "compose", "create", "prepare", "outline", "generate"]);
+
+/** Words that say where to look, not what to look for. */
+const SOURCE_WORDS = "docs documentation documents knowledge base kb wiki manual";
+
 /** Where a math expression starts: a number, a bracket or sign before one, a function or constant. */
 const MATH_START =
   /[-−(]?\s*[$€£]?\d|\b(?:sqrt|cbrt|sin|cos|tan|log|ln|exp|abs|round|floor|ceil|factorial|pi)\b|\b(?:square|cube) root\b/i;
@@ -45,13 +51,13 @@ const VERB_FORMS: ReadonlyArray<{ pattern: RegExp; build: (operands: string[]) =
   { pattern: /\bdivide\s+(.+?)\s+by\s+(.+)$/i, build: ([a, b]) => (a && b ? joinNumbers([a, b], " / ") : undefined) },
 ];
 
-export function fillArguments(task: string, parameters: JsonSchema | undefined, toolText: string, attempt: Attempt): FilledArguments | undefined {
+export function fillArguments(task: string, parameters: JsonSchema | undefined, toolName: string, attempt: Attempt): FilledArguments | undefined {
   const properties = asRecord(parameters?.properties) ?? {};
   const required = new Set(Array.isArray(parameters?.required) ? parameters.required.filter(isString) : []);
   const filled: FilledArguments = { args: {}, evidence: 0, kinds: [] };
   for (const [name, raw] of Object.entries(properties)) {
     const schema = asRecord(raw) ?? {};
-    const value = fillParameter(task, name, schema, toolText, attempt, required.has(name));
+    const value = fillParameter(task, name, schema, toolName, attempt, required.has(name));
     if (value === undefined) {
       if (required.has(name)) return undefined;
       continue;
@@ -73,14 +79,14 @@ function fillParameter(
   task: string,
   name: string,
   schema: JsonSchema,
-  toolText: string,
+  toolName: string,
   attempt: Attempt,
   required: boolean,
 ): FilledValue | undefined {
   const values = enumValues(schema);
   if (values) return pickEnum(task, values, schema, required);
   const type = schemaType(schema);
-  if (type === "number" || type === "integer") return required ? pickNumber(task, schema, type) : undefined;
+  if (type === "number" || type === "integer") return pickNumber(task, name, schema, type, required);
   if (type === "boolean") return required ? { value: schema.default ?? false, evidence: 0, kind: "boolean" } : undefined;
   if (type !== "string") return required && schema.default !== undefined ? { value: schema.default, evidence: 0, kind: "other" } : undefined;
   if (!required) return undefined;
@@ -91,10 +97,13 @@ function fillParameter(
     return { value: expression, evidence: looksLikeMath(expression) ? 1 : 0.25, kind };
   }
   if (kind === "query") {
-    const query = searchQuery(task, toolText, attempt);
+    const query = searchQuery(task, toolName, attempt);
     return query === undefined ? undefined : { value: query, evidence: 0, kind };
   }
-  if (kind === "text") return attempt === "first" ? { value: workText(task), evidence: 0, kind } : undefined;
+  if (kind === "text") {
+    const text = attempt === "first" ? workText(task) : undefined;
+    return text === undefined ? undefined : { value: text, evidence: 0, kind };
+  }
   return typeof schema.default === "string" ? { value: schema.default, evidence: 0, kind: "other" } : undefined;
 }
 
@@ -153,9 +162,9 @@ function verbArithmetic(task: string): string | undefined {
   return undefined;
 }
 
-/** "3, 4 and 5" → ["3", "4", "5"]; "5 to 10" (as in "add 5 to 10") → ["5", "10"]. */
+/** "3, 4 and 5" → ["3", "4", "5"]; "5 to 10" (as in "add 5 to 10"), "6 by 7" → two operands. */
 function splitList(text: string): string[] {
-  return text.split(/\s*(?:,\s*and|,|\band\b|\bto\b|\bwith\b|\+)\s*/i).filter((item) => item.trim() !== "");
+  return text.split(/\s*(?:,\s*and|,|\band\b|\bto\b|\bwith\b|\bby\b|\+)\s*/i).filter((item) => item.trim() !== "");
 }
 
 function joinNumbers(items: string[], operator: string): string | undefined {
@@ -169,14 +178,14 @@ function averageOf(items: string[]): string | undefined {
 }
 
 /**
- * Search keywords: the task's content words without the request verbs, and without words that only
- * describe the tool itself ("search the docs" for a documentation search), unless nothing would be left.
+ * Search keywords: the task's content words without the request verbs, and without words that name
+ * where to search ("search the docs" for a `search_docs` tool), unless nothing would be left.
  * The retry keeps just the three most specific words.
  */
-export function searchQuery(task: string, toolText: string, attempt: Attempt): string | undefined {
-  const toolStems = terms(toolText).map((term) => term.stem);
+export function searchQuery(task: string, toolName: string, attempt: Attempt): string | undefined {
+  const sourceStems = terms(`${toolName.replace(/[_-]/g, " ")} ${SOURCE_WORDS}`).map((term) => term.stem);
   const content = keywords(task).filter((word) => !isRequestVerb(word));
-  const specific = content.filter((word) => !toolStems.some((toolStem) => termsMatch(stem(word), toolStem) > 0));
+  const specific = content.filter((word) => !sourceStems.some((sourceStem) => termsMatch(stem(word), sourceStem) > 0));
   const chosen = specific.length > 0 ? specific : content;
   if (chosen.length === 0) return undefined;
   if (attempt === "first") return chosen.join(" ");
@@ -185,18 +194,24 @@ export function searchQuery(task: string, toolText: string, attempt: Attempt): s
   return retry === chosen.join(" ") ? undefined : retry;
 }
 
-/** The material to work on: what follows "rewrite this:" or else the task without its leading verb. */
-export function workText(task: string): string {
-  const colon = /:(?=\s|$)/.exec(task);
-  if (colon) {
-    const after = task.slice(colon.index + 1).trim();
-    if (after !== "") return after;
-  }
-  const withoutVerb = task
-    .replace(/^\s*(?:please\s+)?(?:can you\s+|could you\s+)?/i, "")
-    .replace(/^(?:summari[sz]e|rewrite|reword|paraphrase|translate|proofread|edit|polish|shorten|write|draft|compose)\b\s*/i, "")
+/**
+ * The text a text-processing tool should work on: the material after "rewrite this:" or in quotes;
+ * else the task without its leading verb ("proofread we was late" → "we was late"). None when the
+ * task asks for new writing ("draft a note …") or only refers to a text ("summarize this", "… how X works").
+ */
+export function workText(task: string): string | undefined {
+  const { material } = splitPayload(task);
+  if (material) return material;
+  const verb = leadingWord(task);
+  if (verb === undefined || COMPOSE_VERBS.has(verb) || !isRequestVerb(verb)) return undefined;
+  const rest = task
+    .replace(/^\s*(?:(?:please|can you|could you|would you)\s+)*/i, "")
+    .replace(new RegExp(`^${verb}\\b\\s*`, "i"), "")
     .trim();
-  return withoutVerb === "" ? task.trim() : withoutVerb;
+  if (rest === "" || /^(?:how|what|why|who|when|where|which|this|that|it|my|the (?:text|attached|following|above|below))\b/i.test(rest)) {
+    return undefined;
+  }
+  return rest;
 }
 
 function pickEnum(task: string, values: unknown[], schema: JsonSchema, required: boolean): FilledValue | undefined {
@@ -212,11 +227,20 @@ function pickEnum(task: string, values: unknown[], schema: JsonSchema, required:
   return { value: schema.default !== undefined ? schema.default : values[0], evidence: 0, kind: "enum" };
 }
 
-function pickNumber(task: string, schema: JsonSchema, type: "number" | "integer"): FilledValue | undefined {
-  const match = NUMBER.exec(task);
-  const parsed = match ? Number(match[0].replace(/,/g, "")) : Number.NaN;
+/**
+ * A number the task ties to this parameter ("20 words" for `max_words`, "2 sentences"); for a
+ * required parameter, else the task's first number; else the default.
+ */
+function pickNumber(task: string, name: string, schema: JsonSchema, type: "number" | "integer", required: boolean): FilledValue | undefined {
+  const labelStems = terms(`${name.replace(/_/g, " ")} ${typeof schema.description === "string" ? schema.description : ""}`).map((term) => term.stem);
+  const tied = [...task.matchAll(/(-?\d[\d,]*(?:\.\d+)?)\s+([a-z]+)/gi)].find(([, , word]) =>
+    labelStems.some((labelStem) => termsMatch(stem((word ?? "").toLowerCase()), labelStem) > 0),
+  );
+  const candidate = tied?.[1] ?? (required ? NUMBER.exec(task)?.[0] : undefined);
+  const parsed = candidate === undefined ? Number.NaN : Number(candidate.replace(/,/g, ""));
   const value = type === "integer" ? Math.round(parsed) : parsed;
   if (Number.isFinite(value) && withinBounds(value, schema)) return { value, evidence: 0.5, kind: "number" };
+  if (!required) return undefined;
   return typeof schema.default === "number" ? { value: schema.default, evidence: 0, kind: "number" } : undefined;
 }
 
