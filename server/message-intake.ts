@@ -31,7 +31,8 @@ export class MessageIntake {
     await this.queues.enqueue({
       v: 1,
       conversationId: input.conversationId,
-      runId: `r${event.id}`,
+      // Stream ids are per conversation: two conversations can hold the same one.
+      runId: `${input.conversationId}-${event.id}`,
       agent: MANAGER,
       mode: "turn",
       task: event.type === "message.user" ? event.data.text : input.text,

@@ -82,4 +82,14 @@ describe("the team answers over Redis, end to end", () => {
     // The manager answers after both children have returned.
     expect(at(events, finalAnswer as Event)).toBeGreaterThan(Math.max(...returns.map((r) => at(events, r))));
   });
+
+  it("answers many conversations at once, each its own turn", async () => {
+    // Messages posted in the same millisecond to different conversations share a stream id.
+    const ids = await Promise.all(Array.from({ length: 8 }, () => platform.api.createConversation()));
+    await Promise.all(ids.map((id, index) => platform.api.send(id, `What is ${index + 1} + 1?`)));
+    const turns = await Promise.all(ids.map((id) => platform.api.waitFor(id, turnFinished)));
+    turns.forEach((events, index) => {
+      expect(find(events, "message.agent", (e) => e.agent === "calculator").data.text).toContain(String(index + 2));
+    });
+  });
 });
