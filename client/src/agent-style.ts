@@ -1,0 +1,28 @@
+/**
+ * How an agent looks wherever it appears: a hue derived from its name, so the same agent has the
+ * same colour in the chat, the graph and the timeline on every machine, and its initials.
+ */
+
+/** FNV-1a: tiny, stable across browsers, and spreads similar names ("writer", "writer-2") apart. */
+function hash(text: string): number {
+  let value = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    value ^= text.charCodeAt(index);
+    value = Math.imul(value, 0x01000193);
+  }
+  return value >>> 0;
+}
+
+/** Hue in degrees (0–359). The CSS turns it into light/dark colours with enough contrast. */
+export function agentHue(name: string): number {
+  return hash(name) % 360;
+}
+
+/** "web-search" → "WS", "calculator" → "CA". */
+export function agentInitials(name: string): string {
+  const parts = name.split(/[-_\s]+/).filter((part) => part !== "");
+  const first = parts[0] ?? "?";
+  const second = parts[1];
+  const initials = second !== undefined ? `${first.charAt(0)}${second.charAt(0)}` : first.slice(0, 2);
+  return initials.toUpperCase();
+}

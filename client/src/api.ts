@@ -1,0 +1,114 @@
+/**
+ * The REST half of the server contract. Every answer is parsed with its schema: an item the page
+ * does not understand is skipped rather than crashing the view, and errors become `RequestError`
+ * with the server's own words.
+ */
+import { z } from "zod";
+import { ApiError, Conversation } from "../../shared/api.js";
+import { Event } from "../../shared/events.js";
+
+/** An agent of the team, as GET /api/agents lists it. */
+export const AgentSummary = z.object({
+  name: z.string().min(1),
+  description: z.string().default(""),
+  model: z.string().default(""),
+  tools: z.array(z.string()).default([]),
+  handoffs: z.array(z.string()).default([]),
+});
+export type AgentSummary = z.infer<typeof AgentSummary>;
+export type { Conversation };
+
+export class RequestError extends Error {
+  override readonly name = "RequestError";
+  constructor(
+    message: string,
+    /** HTTP status; 0 when the server could not be reached at all. */
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+
+  get unauthorized(): boolean {
+    return this.status === 401;
+  }
+}
+
+export interface SwitchboardApi {
+  listConversations(signal?: AbortSignal): Promise<Conversation[]>;
+  createConversation(title?: string): Promise<Conversation>;
+  listEvents(conversationId: string, after?: string, signal?: AbortSignal): Promise<Event[]>;
+  listAgents(signal?: AbortSignal): Promise<AgentSummary[]>;
+}
+
+/** Keeps the items that parse; one malformed entry must not hide the rest. */
+function parseEach<T>(schema: z.ZodType<T>, items: unknown): T[] {
+  if (!Array.isArray(items)) throw new RequestError("The server sent an answer this page does not understand.", 200, "bad_response");
+  const parsed: T[] = [];
+  for (const item of items) {
+    const result = schema.safeParse(item);
+    if (result.success) parsed.push(result.data);
+  }
+  return parsed;
+}
+
+const field = (body: unknown, key: string): unknown =>
+  typeof body === "object" && body !== null && key in body ? (body as Record<string, unknown>)[key] : undefined;
+
+export function createApi(token: string, fetchImpl: typeof fetch = (input, init) => fetch(input, init)): SwitchboardApi {
+  async function request(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetchImpl(path, {
+        method,
+        headers: {
+          Accept: "application/json",
+          Authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+        cache: "no-store",
+      });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "AbortError") throw error;
+      throw new RequestError("Could not reach the Switchboard server. Is it running?", 0, "network");
+    }
+    let payload: unknown;
+    try {
+      payload = await response.json();
+    } catch {
+      payload = undefined;
+    }
+    if (!response.ok) {
+      const parsed = ApiError.safeParse(payload);
+      if (parsed.success) throw new RequestError(parsed.data.error.message, response.status, parsed.data.error.code);
+      const fallback = response.status === 401 ? "The access token was not accepted." : `The server answered ${response.status} ${response.statusText}.`;
+      throw new RequestError(fallback, response.status, response.status === 401 ? "unauthorized" : "http_error");
+    }
+    return payload;
+  }
+
+  return {
+    async listConversations(signal) {
+      return parseEach(Conversation, field(await request("GET", "/api/conversations", undefined, signal), "conversations"));
+    },
+    async createConversation(title) {
+      const payload = await request("POST", "/api/conversations", title === undefined ? {} : { title });
+      const parsed = Conversation.safeParse(payload);
+      if (parsed.success) return parsed.data;
+      // The design document promises only `{id}`; fill in the rest rather than fail.
+      const id = Conversation.shape.id.safeParse(field(payload, "id"));
+      if (!id.success) throw new RequestError("The server did not return the new conversation.", 201, "bad_response");
+      return { id: id.data, title: title ?? "", createdAt: new Date().toISOString() };
+    },
+    async listEvents(conversationId, after, signal) {
+      const query = after === undefined ? "" : `?after=${encodeURIComponent(after)}`;
+      const payload = await request("GET", `/api/conversations/${encodeURIComponent(conversationId)}/events${query}`, undefined, signal);
+      return parseEach(Event, field(payload, "events"));
+    },
+    async listAgents(signal) {
+      return parseEach(AgentSummary, field(await request("GET", "/api/agents", undefined, signal), "agents"));
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import type { AgentSummary } from "../api.js";
+import { deriveChatItems, type ChatItem } from "../chat-items.js";
+import type { ConversationState, OutgoingMessage } from "../conversation-store.js";
+import { busyLeafRuns, type DerivedRuns } from "../runs.js";
+import { AgentAvatar, AgentChip } from "./agent-badge.js";
+import { EventNotice } from "./event-notice.js";
+import { HandoffGroup, HandoffReturnRow } from "./handoff-row.js";
+import { MessageItem, OutgoingMessageItem, StreamingMessageItem } from "./message-item.js";
+import { RunFailedBanner } from "./run-failed-banner.js";
+import { ToolCard } from "./tool-card.js";
+
+/** How close to the bottom (px) still counts as "reading the newest": auto-scroll keeps following. */
+const STICK_THRESHOLD_PX = 96;
+const NO_OUTGOING: readonly OutgoingMessage[] = [];
+
+function ItemView({ item }: { item: ChatItem }) {
+  switch (item.kind) {
+    case "message":
+      return <MessageItem event={item.event} />;
+    case "handoffs":
+      return <HandoffGroup from={item.from} handoffs={item.handoffs} />;
+    case "return":
+      return <HandoffReturnRow event={item.event} />;
+    case "tool":
+      return <ToolCard call={item.call} result={item.result} />;
+    case "run-failed":
+      return <RunFailedBanner event={item.event} />;
+    case "notice":
+      return <EventNotice event={item.event} />;
+  }
+}
+
+function EmptyConversation({ agents }: { agents: readonly AgentSummary[] }) {
+  const specialists = agents.filter((agent) => agent.name !== "manager").slice(0, 6);
+  return (
+    <div className="chat-empty">
+      <h2>Ask the team anything</h2>
+      <p>
+        Your message goes to the <strong>manager</strong>, who answers or hands the work to a specialist. Every handoff, tool call and
+        run shows up here and in the panel as it happens.
+      </p>
+      {specialists.length > 0 && (
+        <ul className="chat-empty-team">
+          {specialists.map((agent) => (
+            <li key={agent.name}>
+              <AgentAvatar name={agent.name} size="sm" />
+              <span>
+                <strong>{agent.name}</strong>
+                {agent.description !== "" && <span className="muted"> — {agent.description}</span>}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The conversation: the log's items in order, then answers being streamed, then the user's
+ * messages still on their way. Follows the newest item unless the reader scrolled up.
+ */
+export function ChatView({
+  conversationId,
+  state,
+  runs,
+  agents,
+  online,
+  onRetry,
+  onDiscard,
+}: {
+  conversationId: string | undefined;
+  state: ConversationState | undefined;
+  runs: DerivedRuns;
+  agents: readonly AgentSummary[];
+  online: boolean;
+  onRetry: (clientMsgId: string) => void;
+  onDiscard: (clientMsgId: string) => void;
+}) {
+  const events = state?.events;
+  const items = useMemo(() => (events === undefined ? [] : deriveChatItems(events)), [events]);
+  const streams = useMemo(() => [...(state?.streams.values() ?? [])].sort((a, b) => a.order - b.order), [state?.streams]);
+  const outbox = state?.outbox ?? NO_OUTGOING;
+  const busy = useMemo(() => {
+    const streaming = new Set(streams.map((stream) => stream.runId));
+    return busyLeafRuns(runs).filter((run) => !streaming.has(run.runId));
+  }, [runs, streams]);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const [unseen, setUnseen] = useState(false);
+
+  const scrollToEnd = useCallback(() => {
+    const element = scroller.current;
+    if (element === null) return;
+    element.scrollTop = element.scrollHeight;
+    stick.current = true;
+    setUnseen(false);
+  }, []);
+
+  // A newly opened conversation starts at its newest message.
+  useLayoutEffect(() => {
+    stick.current = true;
+    setUnseen(false);
+  }, [conversationId]);
+
+  useLayoutEffect(() => {
+    if (stick.current) scrollToEnd();
+    else setUnseen(true);
+  }, [items, streams, outbox, busy.length, scrollToEnd]);
+
+  // Content also grows without new items (a window resize, an expanded card, a phone rotating):
+  // a reader who was at the newest item stays there.
+  const log = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = scroller.current;
+    const content = log.current;
+    if (element === null || content === null || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      if (stick.current) element.scrollTop = element.scrollHeight;
+    });
+    observer.observe(element);
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
+
+  const onScroll = (): void => {
+    const element = scroller.current;
+    if (element === null) return;
+    const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < STICK_THRESHOLD_PX;
+    stick.current = atBottom;
+    if (atBottom) setUnseen(false);
+  };
+
+  const loading = conversationId !== undefined && state !== undefined && !state.loaded;
+  const empty = state !== undefined && state.loaded && items.length === 0 && outbox.length === 0 && streams.length === 0;
+
+  return (
+    <div className="chat-scroll-area">
+      <div className="chat-scroll" ref={scroller} onScroll={onScroll}>
+        {state?.joinError !== undefined && (
+          <p className="inline-error" role="alert">
+            This conversation could not be opened: {state.joinError}
+          </p>
+        )}
+        {loading && (
+          <p className="chat-loading" role="status">
+            <span className="spinner" aria-hidden="true" /> Loading the conversation…
+          </p>
+        )}
+        {(conversationId === undefined || empty) && <EmptyConversation agents={agents} />}
+        <div className="chat-log" ref={log} role="log" aria-label="Conversation" aria-relevant="additions">
+          {items.map((item) => (
+            <ItemView key={item.key} item={item} />
+          ))}
+          {streams.map((stream) => (
+            <StreamingMessageItem key={stream.runId} stream={stream} />
+          ))}
+          {[...outbox]
+            .sort((a, b) => a.order - b.order)
+            .map((message) => (
+              <OutgoingMessageItem
+                key={message.clientMsgId}
+                message={message}
+                online={online}
+                onRetry={() => onRetry(message.clientMsgId)}
+                onDiscard={() => onDiscard(message.clientMsgId)}
+              />
+            ))}
+        </div>
+        {busy.length > 0 && (
+          <p className="working-row" data-testid="working-indicator">
+            <span className="typing-dots" aria-hidden="true">
+              <span />
+              <span />
+              <span />
+            </span>
+            {busy.map((run, index) => (
+              <span key={run.runId}>
+                {index > 0 && ", "}
+                <AgentChip name={run.agent} />
+              </span>
+            ))}{" "}
+            {busy.length === 1 ? "is" : "are"} working…
+          </p>
+        )}
+      </div>
+      {unseen && (
+        <button type="button" className="button jump-to-latest" onClick={scrollToEnd}>
+          ↓ New activity
+        </button>
+      )}
+    </div>
+  );
+}

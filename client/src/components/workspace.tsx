@@ -1,0 +1,365 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { Event } from "../../../shared/events.js";
+import { createApi } from "../api.js";
+import { ConversationRegistry } from "../conversation-registry.js";
+import { formatCost } from "../format.js";
+import { useAgents } from "../hooks/use-agents.js";
+import { useConversationFeed } from "../hooks/use-conversation-feed.js";
+import { useConversations } from "../hooks/use-conversations.js";
+import { useHashRoute } from "../hooks/use-hash-route.js";
+import { useMediaQuery } from "../hooks/use-media-query.js";
+import { useMessageSender } from "../hooks/use-message-sender.js";
+import { useSocket } from "../hooks/use-socket.js";
+import { deriveRuns } from "../runs.js";
+import { ChatView } from "./chat-view.js";
+import { Composer } from "./composer.js";
+import { ConnectionStatus } from "./connection-status.js";
+import { ConversationList, conversationTitle } from "./conversation-list.js";
+import { PanelSection } from "./panel-section.js";
+import { RunTimeline } from "./run-timeline.js";
+import { TeamGraph } from "./team-graph.js";
+import { TeamList } from "./team-list.js";
+
+const NO_EVENTS: readonly Event[] = [];
+const NO_RECEIPTS: ReadonlyMap<string, number> = new Map();
+const TITLE_CHARS = 60;
+
+function CloseIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+      <path d="M6 6l12 12M18 6 6 18" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+    </svg>
+  );
+}
+
+/** A conversation started by its first message is named after it. */
+function titleFrom(text: string): string {
+  const line = text.trim().split("\n")[0]?.trim() ?? "";
+  return line.length > TITLE_CHARS ? `${line.slice(0, TITLE_CHARS - 1)}…` : line;
+}
+
+/** Agents the conversation mentions, so the team list can be refreshed when one is new. */
+function mentionedAgents(events: readonly Event[]): Set<string> {
+  const names = new Set<string>();
+  for (const event of events) {
+    if (event.type === "handoff") {
+      names.add(event.data.from);
+      names.add(event.data.to);
+    } else if (event.type === "run.started" && event.agent !== undefined) {
+      names.add(event.agent);
+    }
+  }
+  return names;
+}
+
+/**
+ * The signed-in page: conversations on the left, the chat in the middle, the team graph and run
+ * timeline on the right. Below 1100px the right panel becomes a drawer; at phone width (≤640px)
+ * the conversation list does too.
+ */
+export function Workspace({
+  token,
+  onUnauthorized,
+  onForgetToken,
+}: {
+  token: string;
+  onUnauthorized: (message: string) => void;
+  onForgetToken: () => void;
+}) {
+  const api = useMemo(() => createApi(token), [token]);
+  const [registry] = useState(() => new ConversationRegistry());
+  const { socket, status, reconnect } = useSocket(token);
+  const conversations = useConversations(api, onUnauthorized);
+  const [selectedId, select] = useHashRoute();
+  const state = useConversationFeed(selectedId, socket, api, registry);
+  const events = state?.events ?? NO_EVENTS;
+  const runs = useMemo(() => deriveRuns(events), [events]);
+  const mentioned = useMemo(() => mentionedAgents(events), [events]);
+  const { agents, error: agentsError } = useAgents(api, mentioned);
+  const sender = useMessageSender(socket, registry);
+  const [creating, setCreating] = useState(false);
+  const [notice, setNotice] = useState<string | undefined>();
+
+  const narrow = useMediaQuery("(max-width: 640px)");
+  const medium = useMediaQuery("(max-width: 1100px)");
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+  const [insightsOpen, setInsightsOpen] = useState(false);
+  const [insightsCollapsed, setInsightsCollapsed] = useState(false);
+  const sidebarIsDrawer = narrow;
+  const insightsIsDrawer = medium;
+  const insightsVisible = insightsIsDrawer ? insightsOpen : !insightsCollapsed;
+  const sidebarRef = useRef<HTMLElement>(null);
+  const insightsRef = useRef<HTMLElement>(null);
+  const sidebarToggle = useRef<HTMLButtonElement>(null);
+  const insightsToggle = useRef<HTMLButtonElement>(null);
+
+  const { conversations: list, loading, refresh } = conversations;
+
+  // With no conversation in the address, open the newest one.
+  useEffect(() => {
+    if (selectedId !== undefined || loading) return;
+    const newest = list[0];
+    if (newest !== undefined) select(newest.id, { replace: true });
+  }, [selectedId, loading, list, select]);
+
+  // The socket was refused: ask the REST API whether the token is the reason (it reports 401).
+  useEffect(() => {
+    if (status.refused) void refresh();
+  }, [status.refused, refresh]);
+
+  // Drawers take focus when they open and give it back when Escape closes them.
+  useEffect(() => {
+    if (sidebarIsDrawer && sidebarOpen) sidebarRef.current?.focus();
+  }, [sidebarIsDrawer, sidebarOpen]);
+  useEffect(() => {
+    if (insightsIsDrawer && insightsOpen) insightsRef.current?.focus();
+  }, [insightsIsDrawer, insightsOpen]);
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent): void => {
+      if (event.key !== "Escape") return;
+      setSidebarOpen((open) => {
+        if (open) sidebarToggle.current?.focus();
+        return false;
+      });
+      setInsightsOpen((open) => {
+        if (open) insightsToggle.current?.focus();
+        return false;
+      });
+    };
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  }, []);
+
+  const openConversation = useCallback(
+    (conversationId: string) => {
+      select(conversationId);
+      setSidebarOpen(false);
+    },
+    [select],
+  );
+
+  const { create } = conversations;
+  const createConversation = useCallback(
+    async (title?: string) => {
+      setCreating(true);
+      try {
+        const conversation = await create(title);
+        select(conversation.id);
+        setSidebarOpen(false);
+        setNotice(undefined);
+        return conversation;
+      } catch (caught) {
+        setNotice(`Could not start a conversation: ${caught instanceof Error ? caught.message : "unknown error"}`);
+        return undefined;
+      } finally {
+        setCreating(false);
+      }
+    },
+    [create, select],
+  );
+
+  const onSend = useCallback(
+    async (text: string) => {
+      let conversationId = selectedId;
+      if (conversationId === undefined) {
+        const conversation = await createConversation(titleFrom(text) || undefined);
+        if (conversation === undefined) return false;
+        conversationId = conversation.id;
+      }
+      sender.send(conversationId, text);
+      return true;
+    },
+    [selectedId, createConversation, sender],
+  );
+
+  const toggleInsights = (): void => {
+    if (insightsIsDrawer) {
+      setInsightsOpen((open) => !open);
+      setSidebarOpen(false);
+    } else {
+      setInsightsCollapsed((collapsed) => !collapsed);
+    }
+  };
+
+  const current = list.find((conversation) => conversation.id === selectedId);
+  const title = selectedId === undefined ? "New conversation" : conversationTitle(current);
+  const drawerOpen = (sidebarIsDrawer && sidebarOpen) || (insightsIsDrawer && insightsOpen);
+  const online = status.state === "connected";
+
+  return (
+    <div
+      className={[
+        "app",
+        insightsVisible ? "insights-visible" : "insights-hidden",
+        sidebarIsDrawer ? "sidebar-is-drawer" : "",
+        insightsIsDrawer ? "insights-is-drawer" : "",
+        sidebarOpen ? "sidebar-open" : "",
+      ]
+        .filter(Boolean)
+        .join(" ")}
+    >
+      <a href="#composer" className="skip-link">
+        Skip to the message box
+      </a>
+      <header className="topbar">
+        {sidebarIsDrawer && (
+          <button
+            ref={sidebarToggle}
+            type="button"
+            className="icon-button"
+            aria-label="Conversations"
+            aria-expanded={sidebarOpen}
+            aria-controls="sidebar"
+            onClick={() => {
+              setSidebarOpen((open) => !open);
+              setInsightsOpen(false);
+            }}
+          >
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+              <path d="M4 6h16M4 12h16M4 18h16" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+            </svg>
+          </button>
+        )}
+        <span className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span className="brand-name">Switchboard</span>
+        </span>
+        <div className="topbar-actions">
+          <ConnectionStatus status={status} onReconnect={reconnect} />
+          <button
+            ref={insightsToggle}
+            type="button"
+            className="button button-quiet insights-toggle"
+            aria-expanded={insightsVisible}
+            aria-controls="insights"
+            onClick={toggleInsights}
+          >
+            <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+              <circle cx="12" cy="5" r="2.5" fill="currentColor" />
+              <circle cx="5" cy="18" r="2.5" fill="currentColor" />
+              <circle cx="19" cy="18" r="2.5" fill="currentColor" />
+              <path d="M12 5 5 18M12 5l7 13" stroke="currentColor" strokeWidth="1.6" />
+            </svg>
+            <span className="insights-toggle-label">Team &amp; runs</span>
+          </button>
+        </div>
+      </header>
+
+      <aside
+        id="sidebar"
+        ref={sidebarRef}
+        className="sidebar"
+        tabIndex={-1}
+        inert={sidebarIsDrawer && !sidebarOpen}
+        aria-label="Conversation list"
+      >
+        {sidebarIsDrawer && (
+          <div className="drawer-head">
+            <button type="button" className="icon-button" aria-label="Close the conversation list" onClick={() => setSidebarOpen(false)}>
+              <CloseIcon />
+            </button>
+          </div>
+        )}
+        <ConversationList
+          conversations={list}
+          selectedId={selectedId}
+          loading={loading}
+          error={conversations.error}
+          creating={creating}
+          onSelect={openConversation}
+          onCreate={() => void createConversation()}
+        />
+        <div className="sidebar-foot">
+          <button type="button" className="link-button" onClick={onForgetToken}>
+            Forget the access token
+          </button>
+        </div>
+      </aside>
+
+      <main className="chat" aria-labelledby="chat-title">
+        <header className="chat-header">
+          <h1 id="chat-title" className="chat-title">
+            {title}
+          </h1>
+          {runs.totals.runs > 0 && (
+            <span className="chat-usage" title="Tokens and cost of every run in this conversation">
+              {runs.totals.tokens.toLocaleString("en-US")} tokens · {formatCost(runs.totals.costUsd)}
+            </span>
+          )}
+        </header>
+        {notice !== undefined && (
+          <div className="inline-error notice" role="alert">
+            <span>{notice}</span>
+            <button type="button" className="link-button" onClick={() => setNotice(undefined)}>
+              Dismiss
+            </button>
+          </div>
+        )}
+        <ChatView
+          conversationId={selectedId}
+          state={state}
+          runs={runs}
+          agents={agents}
+          online={online}
+          onRetry={(clientMsgId) => selectedId !== undefined && sender.retry(selectedId, clientMsgId)}
+          onDiscard={(clientMsgId) => selectedId !== undefined && sender.discard(selectedId, clientMsgId)}
+        />
+        <div id="composer" className="composer-wrap">
+          <Composer
+            onSend={onSend}
+            focusKey={selectedId}
+            hint={online ? "Enter to send · Shift+Enter for a new line" : "Offline: messages are sent when the connection is back"}
+          />
+        </div>
+      </main>
+
+      <aside
+        id="insights"
+        ref={insightsRef}
+        className="insights"
+        tabIndex={-1}
+        inert={!insightsVisible}
+        aria-label="Team and runs"
+      >
+        {insightsIsDrawer && (
+          <div className="drawer-head">
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Close team and runs"
+              onClick={() => {
+                setInsightsOpen(false);
+                insightsToggle.current?.focus();
+              }}
+            >
+              <CloseIcon />
+            </button>
+          </div>
+        )}
+        <PanelSection title="Team" summary={runs.workingAgents.size > 0 ? `${runs.workingAgents.size} working` : undefined}>
+          {agentsError !== undefined && (
+            <p className="inline-error" role="alert">
+              {agentsError}
+            </p>
+          )}
+          <TeamGraph agents={agents} events={events} receivedAt={state?.receivedAt ?? NO_RECEIPTS} working={runs.workingAgents} />
+          <TeamList agents={agents} working={runs.workingAgents} />
+        </PanelSection>
+        <PanelSection title="Runs" summary={runs.totals.runs > 0 ? `${runs.totals.runs}` : undefined}>
+          <RunTimeline runs={runs} />
+        </PanelSection>
+      </aside>
+
+      {drawerOpen && (
+        <div
+          className="scrim"
+          aria-hidden="true"
+          onClick={() => {
+            setSidebarOpen(false);
+            setInsightsOpen(false);
+          }}
+        />
+      )}
+    </div>
+  );
+}

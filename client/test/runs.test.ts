@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { busyLeafRuns, deriveRuns, describeFailure } from "../src/runs.js";
+import { event, step, usage } from "./fixtures.js";
+
+const started = (runId: string, agent: string, mode: "turn" | "transfer" | "delegate", parentRunId?: string) =>
+  event("run.started", { task: `task of ${agent}`, model: "offline", depth: parentRunId ? 1 : 0, mode, ...(parentRunId ? { parentRunId } : {}) }, { runId, agent });
+const completed = (runId: string, agent: string, costUsd = 0.001) =>
+  event("run.completed", { outcome: "answered", usage, latencyMs: 100, costUsd, steps: [step(0, ["evaluate"]), step(1)] }, { runId, agent });
+
+describe("deriveRuns", () => {
+  it("builds one entry per run with its totals, children under their parent", () => {
+    const derived = deriveRuns([
+      started("r1", "manager", "turn"),
+      event("handoff", { from: "manager", to: "calculator", mode: "delegate", reason: "math", task: "2+2", childRunId: "r2", depth: 1 }, { runId: "r1", agent: "manager" }),
+      event("handoff", { from: "manager", to: "researcher", mode: "delegate", reason: "fact", task: "pi", childRunId: "r3", depth: 1 }, { runId: "r1", agent: "manager" }),
+      started("r2", "calculator", "delegate", "r1"),
+      // r3 has no parentRunId: the handoff links it.
+      event("run.started", { task: "pi", model: "offline", depth: 1, mode: "delegate" }, { runId: "r3", agent: "researcher" }),
+      completed("r2", "calculator"),
+      event("run.failed", { code: "token_budget", reason: "Used 50000 tokens", usage, latencyMs: 5, costUsd: 0.002, steps: [] }, { runId: "r3", agent: "researcher" }),
+    ]);
+    expect(derived.roots.map((run) => run.runId)).toEqual(["r1"]);
+    const [root] = derived.roots;
+    expect(root?.status).toBe("running");
+    expect(root?.children.map((run) => [run.agent, run.status])).toEqual([
+      ["calculator", "completed"],
+      ["researcher", "failed"],
+    ]);
+    expect(derived.byId.get("r2")?.steps).toHaveLength(2);
+    expect(derived.byId.get("r3")?.failure).toEqual({ code: "token_budget", reason: "Used 50000 tokens" });
+    expect(derived.totals).toMatchObject({ runs: 3, running: 1, failed: 1, tokens: 30 });
+    expect(derived.totals.costUsd).toBeCloseTo(0.003);
+    expect([...derived.workingAgents]).toEqual(["manager"]);
+    expect(busyLeafRuns(derived).map((run) => run.runId)).toEqual(["r1"]);
+  });
+
+  it("keeps a run whose start was trimmed from the log", () => {
+    const derived = deriveRuns([completed("old", "writer")]);
+    expect(derived.roots[0]).toMatchObject({ runId: "old", agent: "writer", status: "completed", mode: undefined });
+  });
+
+  it("does not lose runs to a parent cycle in a malformed log", () => {
+    const derived = deriveRuns([started("a", "manager", "turn", "b"), started("b", "writer", "transfer", "a")]);
+    const all = [...derived.roots, ...derived.roots.flatMap((run) => run.children)];
+    expect(all.map((run) => run.runId).sort()).toEqual(["a", "b"]);
+  });
+
+  it("only counts a waiting parent as busy while none of its children works", () => {
+    const derived = deriveRuns([started("r1", "manager", "turn"), started("r2", "calculator", "delegate", "r1")]);
+    expect(busyLeafRuns(derived).map((run) => run.agent)).toEqual(["calculator"]);
+  });
+});
+
+it("describes every failure code in words", () => {
+  for (const code of ["step_limit", "token_budget", "handoff_depth", "model_error", "agent_unavailable", "internal"] as const) {
+    expect(describeFailure(code).length).toBeGreaterThan(10);
+  }
+});
