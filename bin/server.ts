@@ -1,10 +1,12 @@
 import { ensureRedis } from "../platform/redis-server.js";
 import { startServer } from "../server/server-process.js";
+import { ensureClientBuilt } from "./client-build.js";
 import { loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
 
 /** `npm run start:server`: the HTTP API and gateway alone; scale it out beside agents processes. */
 run(async () => {
   const { config, log } = loadConfiguration();
+  await ensureClientBuilt(log);
   const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log });
   const server = await startServer({ config, redisUrl: redis.url, log });
   saveEndpoint(config.dataDir, server.url, server.token);
