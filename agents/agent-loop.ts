@@ -53,11 +53,12 @@ export class AgentLoop {
   /** BullMQ processor. Returns what a delegating parent receives from this run. */
   async process(job: Job, token: string | undefined): Promise<ChildResult> {
     const data = TurnJob.parse(job.data);
+    await this.deps.directory.refresh();
     const agent = this.deps.directory.get(data.agent);
     const state = (await this.deps.runs.load(data.conversationId, data.runId)) ?? (await this.begin(data, agent));
     if (state.status === "completed" || state.status === "failed") return resultOf(state);
     try {
-      if (!agent) throw new RunFailure("agent_unavailable", `No agent named "${data.agent}" is in the team any more.`);
+      if (!agent) throw new RunFailure("agent_unavailable", `The agent "${data.agent}" is no longer in the team, or is disabled.`);
       return await this.advance(state, agent, job, token);
     } catch (error) {
       if (error instanceof WaitingChildrenError) throw error;
@@ -125,7 +126,7 @@ export class AgentLoop {
         `Stopped after ${state.steps.length} model steps without a final answer (SWITCHBOARD_MAX_STEPS=${maxSteps}).`,
       );
     }
-    const tools = this.toolSchemas(agent);
+    const tools = this.toolSchemas(agent, state.job.task);
     const nextPrompt = estimateTokens(state.messages) + estimateTokens(tools);
     if (state.usage.totalTokens + nextPrompt > tokenBudget) {
       throw new RunFailure(
@@ -161,12 +162,12 @@ export class AgentLoop {
     await this.deps.runs.save(state);
   }
 
-  private toolSchemas(agent: AgentDefinition): ChatCompletionTool[] {
+  private toolSchemas(agent: AgentDefinition, request: string): ChatCompletionTool[] {
     const own = agent.tools.map((tool): ChatCompletionTool => ({
       type: "function",
       function: { name: tool.name, description: tool.description, parameters: tool.jsonSchema },
     }));
-    return [...own, ...handoffToolSchemas(handoffCandidates(agent, this.deps.directory))];
+    return [...own, ...handoffToolSchemas(handoffCandidates(agent, this.deps.directory, request))];
   }
 
   /** Runs the pending calls in order, checkpointing after each. Returns a result when the run ends in a transfer. */
@@ -179,7 +180,8 @@ export class AgentLoop {
     while (state.pendingToolCalls.length > 0) {
       const call = state.pendingToolCalls[0] as PendingCall;
       if (call.name === TRANSFER_TOOL || call.name === DELEGATE_TOOL) {
-        const request = parseHandoff(call.name, call.arguments, handoffCandidates(agent, this.deps.directory), state.job.task);
+        const candidates = handoffCandidates(agent, this.deps.directory, state.job.task);
+        const request = parseHandoff(call.name, call.arguments, candidates, state.job.task);
         const refusal = request.ok
           ? request.targets.map((target) => refuseHandoff(state.job, target.agent, this.deps.config.limits.maxHandoffDepth)).find(Boolean)
           : request.error;

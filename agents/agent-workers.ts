@@ -21,28 +21,45 @@ export class AgentWorkers {
     private readonly log: Logger,
   ) {}
 
-  /** Starts a worker for every agent in the directory that has none yet. */
-  async start(directory: AgentDirectory): Promise<void> {
-    for (const agent of directory.list()) {
-      if (this.workers.has(agent.name)) continue;
-      const worker = new Worker(agent.name, (job, token) => this.loop.process(job, token), {
-        connection: this.connection,
-        prefix: this.keys.queuePrefix(),
-        concurrency: this.config.workers.concurrency,
-        lockDuration: this.config.workers.lockMs,
-        stalledInterval: this.config.workers.stalledMs,
-        maxStalledCount: 3,
-        autorun: false,
-      });
-      worker.on("error", (error) => this.log.error({ err: error, agent: agent.name }, "worker error"));
-      worker.on("failed", (job, error) =>
-        this.log.error({ err: error, agent: agent.name, jobId: job?.id, attempts: job?.attemptsMade }, "job attempt failed"),
-      );
-      worker.run().catch((error: unknown) => this.log.error({ err: error, agent: agent.name }, "worker stopped on an error"));
-      await worker.waitUntilReady();
-      this.workers.set(agent.name, worker);
+  /**
+   * Makes the running workers match the directory: a worker for every enabled agent, none for
+   * agents that were disabled or deleted. Closing a worker lets its jobs in flight finish.
+   */
+  async reconcile(directory: AgentDirectory): Promise<void> {
+    const wanted = new Set(directory.list().map((agent) => agent.name));
+    const stopping = [...this.workers.entries()].filter(([name]) => !wanted.has(name));
+    for (const [name, worker] of stopping) {
+      this.workers.delete(name);
+      this.log.info({ agent: name }, "stopping the agent's worker; runs in flight finish first");
+      worker.close().catch((error: unknown) => this.log.error({ err: error, agent: name }, "worker did not close cleanly"));
     }
-    this.log.info({ agents: [...this.workers.keys()] }, "agent workers running");
+    const starting = [...wanted].filter((name) => !this.workers.has(name));
+    await Promise.all(starting.map((name) => this.startWorker(name)));
+    if (starting.length > 0) this.log.info({ agents: starting }, "agent workers started");
+  }
+
+  /** Agents this process runs a worker for. */
+  running(): string[] {
+    return [...this.workers.keys()];
+  }
+
+  private async startWorker(name: string): Promise<void> {
+    const worker = new Worker(name, (job, token) => this.loop.process(job, token), {
+      connection: this.connection,
+      prefix: this.keys.queuePrefix(),
+      concurrency: this.config.workers.concurrency,
+      lockDuration: this.config.workers.lockMs,
+      stalledInterval: this.config.workers.stalledMs,
+      maxStalledCount: 3,
+      autorun: false,
+    });
+    worker.on("error", (error) => this.log.error({ err: error, agent: name }, "worker error"));
+    worker.on("failed", (job, error) =>
+      this.log.error({ err: error, agent: name, jobId: job?.id, attempts: job?.attemptsMade }, "job attempt failed"),
+    );
+    this.workers.set(name, worker);
+    worker.run().catch((error: unknown) => this.log.error({ err: error, agent: name }, "worker stopped on an error"));
+    await worker.waitUntilReady();
   }
 
   async close(): Promise<void> {

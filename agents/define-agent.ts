@@ -1,4 +1,5 @@
 import { AgentName } from "../shared/agent-name.js";
+import { EVERY_AGENT } from "../shared/agent-spec.js";
 import type { AnyTool } from "./define-tool.js";
 import { ConfigurationError } from "./errors.js";
 
@@ -12,7 +13,7 @@ export interface AgentDefinition {
   /** Model id; absent, the configured default. */
   model?: string;
   tools: AnyTool[];
-  /** Agents this one may hand work to (transfer or delegate). */
+  /** Agents this one may hand work to (transfer or delegate); `"*"` means every enabled agent. */
   handoffs: string[];
 }
 
@@ -38,6 +39,7 @@ export function defineAgent(definition: {
   }
   const handoffs = definition.handoffs ?? [];
   for (const target of handoffs) {
+    if (target === EVERY_AGENT) continue;
     if (target === definition.name) throw new ConfigurationError(`${where}: handoffs: an agent cannot hand off to itself`);
     const parsed = AgentName.safeParse(target);
     if (!parsed.success) throw new ConfigurationError(`${where}: handoffs: "${target}" is not an agent name`);

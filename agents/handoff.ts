@@ -1,5 +1,6 @@
 import type { ChatCompletionTool } from "openai/resources/chat/completions";
 import { z } from "zod";
+import { EVERY_AGENT } from "../shared/agent-spec.js";
 import type { AgentDirectory } from "./agent-directory.js";
 import type { AgentDefinition } from "./define-agent.js";
 import {
@@ -11,16 +12,30 @@ import {
   transferParameters,
   type HandoffCandidate,
 } from "./handoff-tools.js";
+import { TextMatcher } from "./model/text-match.js";
 import type { TurnJob } from "./run-state.js";
+
+/** Handoff targets offered in one model call at most; a larger team is narrowed by relevance. */
+export const MAX_HANDOFF_CANDIDATES = 8;
 
 export { DELEGATE_TOOL, TRANSFER_TOOL };
 
-/** The agents this one may hand to, as they are in the directory right now. */
-export function handoffCandidates(agent: AgentDefinition, directory: AgentDirectory): HandoffCandidate[] {
-  return agent.handoffs
+/**
+ * The agents this one may hand `request` to, as the directory has them right now (`"*"`: every
+ * other enabled agent). With many agents, only the ones whose descriptions fit the request best
+ * are offered, so each model call stays small however large the team grows.
+ */
+export function handoffCandidates(agent: AgentDefinition, directory: AgentDirectory, request: string): HandoffCandidate[] {
+  const names = agent.handoffs.includes(EVERY_AGENT) ? directory.list().map((target) => target.name) : agent.handoffs;
+  const targets = [...new Set(names)]
+    .filter((name) => name !== agent.name)
     .map((name) => directory.get(name))
     .filter((target): target is AgentDefinition => target !== undefined)
     .map((target) => ({ name: target.name, description: target.description }));
+  if (targets.length <= MAX_HANDOFF_CANDIDATES) return targets;
+  const ranked = new TextMatcher(targets.map((target) => ({ id: target.name, text: target.description }))).rank(request);
+  const keep = new Set(ranked.slice(0, MAX_HANDOFF_CANDIDATES).map((ranking) => ranking.id));
+  return targets.filter((target) => keep.has(target.name));
 }
 
 /** The `transfer` and `delegate` tools as the model sees them; none when there is nobody to hand to. */

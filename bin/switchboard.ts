@@ -1,5 +1,5 @@
 import { startAgents } from "../agents/agents-process.js";
-import { builtInTeam } from "../agents/team/built-in-team.js";
+import { builtInAgents } from "../agents/team/built-in-team.js";
 import { ensureRedis } from "../platform/redis-server.js";
 import { startServer } from "../server/server-process.js";
 import { ensureClientBuilt } from "./client-build.js";
@@ -10,7 +10,14 @@ run(async () => {
   const { config, log } = loadConfiguration();
   await ensureClientBuilt(log);
   const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log });
-  const agents = await startAgents({ config, redisUrl: redis.url, log, team: await builtInTeam() });
+  const agents = await startAgents({
+    config,
+    redisUrl: redis.url,
+    log,
+    agents: await builtInAgents(),
+    catalogDir: config.catalogDir,
+    specialistsDir: config.specialistsDir,
+  });
   const server = await startServer({ config, redisUrl: redis.url, log });
   saveEndpoint(config.dataDir, server.url, server.token);
   onShutdown(log, async () => {

@@ -31,6 +31,8 @@ export const ConfigSchema = z
         .transform((value, context) => parseUsers(value ?? "", context)),
     ),
     SWITCHBOARD_DATA_DIR: z.string().min(1).default(".data"),
+    SWITCHBOARD_CATALOG_DIR: z.string().min(1).default("catalog"),
+    SWITCHBOARD_SPECIALISTS_DIR: z.string().min(1).default("specialists"),
     OPENAI_API_KEY: optionalText,
     OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
     SWITCHBOARD_MODEL: optionalText,
@@ -53,6 +55,8 @@ export const ConfigSchema = z
     token: env.SWITCHBOARD_TOKEN,
     users: env.SWITCHBOARD_USERS,
     dataDir: env.SWITCHBOARD_DATA_DIR,
+    catalogDir: env.SWITCHBOARD_CATALOG_DIR,
+    specialistsDir: env.SWITCHBOARD_SPECIALISTS_DIR,
     model: {
       apiKey: env.OPENAI_API_KEY,
       baseUrl: env.OPENAI_BASE_URL,

@@ -19,8 +19,14 @@ export function keys(prefix: string) {
     deltas: (conversationId: string) => `${conv(conversationId)}:deltas`,
     /** A user's conversations, scored by creation time. */
     ownerConversations: (owner: string) => `${prefix}:owner:{${owner}}:convs`,
-    /** The team as the agents processes publish it: agent name → AgentSummary JSON. */
+    /** The agent registry: agent name → AgentSpec JSON. */
     agents: () => `${prefix}:agents`,
+    /** Bumped on every registry change; a process that sees a new value reloads the team. */
+    agentsVersion: () => `${prefix}:agents:version`,
+    /** Pub/sub channel announcing registry changes to every agents process. */
+    agentsChanged: () => `${prefix}:agents:changed`,
+    /** Tools the agents processes offer: tool name → ToolSummary JSON. */
+    tools: () => `${prefix}:tools`,
     /** The generated access token, shared by every server process of the deployment. */
     accessToken: () => `${prefix}:auth:token`,
     /** BullMQ prefix: all agent queues share one hash tag. */

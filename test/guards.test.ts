@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { StaticTeam } from "../agents/agent-directory.js";
-import { defineAgent } from "../agents/define-agent.js";
+import { defineAgent, type AgentDefinition } from "../agents/define-agent.js";
 import { defineTool } from "../agents/define-tool.js";
 import type { Event, EventOf } from "../shared/events.js";
 import { startPlatform, turnFinished, type Platform } from "./support/harness.js";
@@ -12,7 +11,7 @@ afterEach(async () => {
   platform = undefined;
 });
 
-async function ask(env: Record<string, string>, text: string, team?: StaticTeam): Promise<Event[]> {
+async function ask(env: Record<string, string>, text: string, team?: AgentDefinition[]): Promise<Event[]> {
   platform = await startPlatform({ env, team });
   const conversationId = await platform.api.createConversation();
   await platform.api.send(conversationId, text);
@@ -23,10 +22,10 @@ const failures = (events: Event[]) => events.filter((e): e is EventOf<"run.faile
 
 /** Two agents whose descriptions both fit "bounce" requests, each allowed to hand to the other. */
 function bouncingTeam() {
-  return new StaticTeam([
-    defineAgent({ name: "manager", description: "Routes bounce requests.", instructions: "Route.", handoffs: ["bouncer"] }),
-    defineAgent({ name: "bouncer", description: "Handles bounce requests.", instructions: "Bounce.", handoffs: ["manager"] }),
-  ]);
+  return [
+    defineAgent({ name: "manager", description: "Routes bounce requests to the bouncer.", instructions: "Route.", handoffs: ["bouncer"] }),
+    defineAgent({ name: "bouncer", description: "Handles bounce requests, sending them back.", instructions: "Bounce.", handoffs: ["manager"] }),
+  ];
 }
 
 describe("run guards", () => {
@@ -73,10 +72,10 @@ describe("run guards", () => {
       parameters: z.object({ n: z.number().int().describe("the number to check").refine((n) => n % 2 === 0, "n must be even") }),
       execute: ({ n }) => ({ n, answer: `${n} is even` }),
     });
-    const team = new StaticTeam([
-      defineAgent({ name: "manager", description: "Routes.", instructions: "Route.", handoffs: ["checker"] }),
+    const team = [
+      defineAgent({ name: "manager", description: "Routes requests to the checker.", instructions: "Route.", handoffs: ["checker"] }),
       defineAgent({ name: "checker", description: "Checks whether a number is even.", instructions: "Check numbers.", tools: [checkEven] }),
-    ]);
+    ];
     const events = await ask({}, "check whether 3 is even", team);
     const result = events.find((e): e is EventOf<"tool.result"> => e.type === "tool.result");
     expect(result?.data.ok).toBe(false);

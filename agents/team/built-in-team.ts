@@ -1,4 +1,4 @@
-import { StaticTeam } from "../agent-directory.js";
+import type { AgentDefinition } from "../define-agent.js";
 import { KnowledgeBase } from "../tools/knowledge-base.js";
 import { calculatorAgent } from "./calculator.js";
 import { managerAgent } from "./manager.js";
@@ -6,8 +6,7 @@ import { researcherAgent } from "./researcher.js";
 import { writerAgent } from "./writer.js";
 
 /** The team Switchboard ships with: the manager and three specialists. */
-export async function builtInTeam(): Promise<StaticTeam> {
+export async function builtInAgents(): Promise<AgentDefinition[]> {
   const knowledgeBase = await KnowledgeBase.load();
-  const specialists = [calculatorAgent, researcherAgent(knowledgeBase), writerAgent];
-  return new StaticTeam([managerAgent(specialists.map((agent) => agent.name)), ...specialists]);
+  return [managerAgent(), calculatorAgent, researcherAgent(knowledgeBase), writerAgent];
 }

@@ -1,8 +1,9 @@
 import { MANAGER } from "../../shared/agent-name.js";
+import { EVERY_AGENT } from "../../shared/agent-spec.js";
 import { defineAgent } from "../define-agent.js";
 
 /** The agent every message reaches first: it routes, delegates, and answers with the team's results. */
-export function managerAgent(specialists: string[]) {
+export function managerAgent() {
   return defineAgent({
     name: MANAGER,
     description: "Routes each request to the specialists whose descriptions fit it and combines their results.",
@@ -14,6 +15,7 @@ export function managerAgent(specialists: string[]) {
       "- Answer directly only for greetings, questions about the team itself, or when no specialist fits; say so plainly.",
       "- If a handoff is refused, answer with what you know and explain briefly.",
     ].join("\n"),
-    handoffs: specialists,
+    // Every enabled agent, as the registry has it at each turn: a new specialist is routable at once.
+    handoffs: [EVERY_AGENT],
   });
 }

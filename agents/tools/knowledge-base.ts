@@ -211,9 +211,9 @@ export class KnowledgeBase {
     return [...new Set(this.passages.map((passage) => passage.document))];
   }
 
-  /** The section headings of every document, once each, in document order: what the corpus covers. */
+  /** Each document's title and top-level sections, once each, in document order: what the corpus covers. */
   get topics(): string[] {
-    const headings = this.passages.flatMap((passage) => [passage.title, ...passage.heading.split(SECTION_SEPARATOR)]);
+    const headings = this.passages.flatMap((passage) => [passage.title, passage.heading.split(SECTION_SEPARATOR)[0] ?? ""]);
     return [...new Set(headings.map((heading) => heading.trim()).filter(Boolean))];
   }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
-import type { AgentDirectory } from "../../agents/agent-directory.js";
 import { startAgents, type RunningAgents } from "../../agents/agents-process.js";
-import { builtInTeam } from "../../agents/team/built-in-team.js";
+import type { AgentDefinition } from "../../agents/define-agent.js";
+import { builtInAgents } from "../../agents/team/built-in-team.js";
 import { createLogger } from "../../platform/logger.js";
 import { startServer, type RunningServer } from "../../server/server-process.js";
 import { parseConfig, type Config } from "../../shared/config.js";
@@ -37,13 +37,30 @@ export interface Platform {
 
 /** The whole product in this process (server and, unless `agents: false`, the agents) on the test Redis. */
 export async function startPlatform(
-  options: { env?: Record<string, string>; team?: AgentDirectory; agents?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    /** Agents defined in code; the built-in team unless given. */
+    team?: AgentDefinition[];
+    /** False: the server alone. */
+    agents?: boolean;
+    catalogDir?: string;
+    specialistsDir?: string;
+  } = {},
 ): Promise<Platform> {
   const config = testConfig(options.env);
   const redisUrl = inject("redisUrl");
   const log = createLogger(config.logLevel);
   const agents =
-    options.agents === false ? undefined : await startAgents({ config, redisUrl, log, team: options.team ?? (await builtInTeam()) });
+    options.agents === false
+      ? undefined
+      : await startAgents({
+          config,
+          redisUrl,
+          log,
+          agents: options.team ?? (await builtInAgents()),
+          catalogDir: options.catalogDir,
+          specialistsDir: options.specialistsDir,
+        });
   const server = await startServer({ config, redisUrl, log });
   return {
     config,

@@ -1,0 +1,37 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { AgentDefinition } from "./define-agent.js";
+import { ConfigurationError } from "./errors.js";
+
+/**
+ * Loads specialists written in TypeScript (or JavaScript): every module in the folder whose
+ * default export is an agent from `defineAgent`, or a list of them.
+ */
+export async function loadSpecialists(dir: string): Promise<AgentDefinition[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => /\.(ts|js|mjs)$/.test(name) && !name.endsWith(".d.ts")).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const agents: AgentDefinition[] = [];
+  for (const name of names) {
+    const file = path.resolve(dir, name);
+    const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    const exported = Array.isArray(module.default) ? module.default : [module.default];
+    for (const candidate of exported) {
+      if (!isAgent(candidate)) {
+        throw new ConfigurationError(`${path.join(dir, name)}: the default export must be an agent from defineAgent() (or a list of them)`);
+      }
+      agents.push(candidate);
+    }
+  }
+  return agents;
+}
+
+function isAgent(value: unknown): value is AgentDefinition {
+  const agent = value as Partial<AgentDefinition> | undefined;
+  return typeof agent?.name === "string" && typeof agent.instructions === "string" && Array.isArray(agent.tools);
+}

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { AgentName } from "./agent-name.js";
+
+export const AGENT_SPEC_VERSION = 1;
+/** In a handoff list: every enabled agent of the team. */
+export const EVERY_AGENT = "*";
+
+export const ToolName = z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, "2–64 characters: lowercase letters, digits or '_'");
+
+function unique<T extends z.ZodType<string>>(item: T, what: string) {
+  return z.array(item).refine((list) => new Set(list).size === list.length, `${what} must not repeat`);
+}
+
+/**
+ * An agent as data: what a catalog file holds, what the API accepts, what the registry stores.
+ * Tools and handoff targets are names, checked against the registry when the agent is saved.
+ */
+export const AgentSpecInput = z
+  .object({
+    name: AgentName,
+    description: z.string().trim().min(10, "say in at least 10 characters what the agent does").max(1000),
+    instructions: z.string().trim().min(1, "instructions must not be empty").max(8000),
+    model: z.string().trim().min(1).max(100).optional(),
+    tools: unique(ToolName, "tools").max(16).default([]),
+    handoffs: unique(z.union([AgentName, z.literal(EVERY_AGENT)]), "handoffs").max(32).default([]),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export type AgentSpecInput = z.input<typeof AgentSpecInput>;
+/** A validated spec's fields, defaults filled in. */
+export type AgentSpecFields = z.output<typeof AgentSpecInput>;
+
+export const AgentSource = z.enum(["code", "catalog", "api"]);
+export type AgentSource = z.infer<typeof AgentSource>;
+
+/** What the registry stores for one agent. */
+export const AgentSpec = AgentSpecInput.extend({
+  v: z.literal(AGENT_SPEC_VERSION),
+  source: AgentSource,
+  /** For catalog agents, the file it came from. */
+  origin: z.string().optional(),
+  updatedAt: z.string(),
+});
+export type AgentSpec = z.infer<typeof AgentSpec>;
+
+/** A tool that agents processes offer, published so servers can check specs against it. */
+export const ToolSummary = z.object({
+  name: ToolName,
+  description: z.string(),
+  parameters: z.record(z.string(), z.unknown()),
+});
+export type ToolSummary = z.infer<typeof ToolSummary>;
+
+/** Live state of an agent, for the agents panel. */
+export const AgentStatus = z.object({
+  workers: z.number().int().nonnegative(),
+  waiting: z.number().int().nonnegative(),
+  running: z.number().int().nonnegative(),
+  lastActivity: z.string().nullable(),
+});
+export type AgentStatus = z.infer<typeof AgentStatus>;
+
+/**
+ * Problems with what a spec names: tools that no agents process offers, handoff targets that are
+ * not in the team. Returned as `field: reason` lines, empty when the spec is sound.
+ */
+export function referenceProblems(
+  spec: { name: string; tools: string[]; handoffs: string[] },
+  known: { agents: Iterable<string>; tools: Iterable<string> },
+): string[] {
+  const agents = new Set(known.agents);
+  const tools = new Set(known.tools);
+  const problems: string[] = [];
+  spec.tools.forEach((tool, index) => {
+    if (!tools.has(tool)) problems.push(`tools.${index}: no tool named "${tool}" (known: ${[...tools].sort().join(", ") || "none"})`);
+  });
+  spec.handoffs.forEach((target, index) => {
+    if (target === EVERY_AGENT) return;
+    if (target === spec.name) problems.push(`handoffs.${index}: an agent cannot hand off to itself`);
+    else if (!agents.has(target)) problems.push(`handoffs.${index}: no agent named "${target}" in the team`);
+  });
+  return problems;
+}
