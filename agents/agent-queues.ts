@@ -1,5 +1,6 @@
 import { FlowProducer, Queue, type Job, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import type { AgentStatus } from "../shared/agent-spec.js";
 import type { Keys } from "../shared/keys.js";
 import type { TurnJob } from "./run-state.js";
 
@@ -56,6 +57,23 @@ export class AgentQueues {
         },
       })),
     );
+  }
+
+  /** Workers online, jobs waiting and running, and when the agent last finished a job. */
+  async status(agent: string): Promise<AgentStatus> {
+    const queue = this.queue(agent);
+    const [workers, counts, [latest]] = await Promise.all([
+      queue.getWorkersCount(),
+      queue.getJobCounts("wait", "prioritized", "delayed", "active", "waiting-children"),
+      queue.getJobs(["completed", "failed"], 0, 0, false),
+    ]);
+    const finishedOn = latest?.finishedOn;
+    return {
+      workers,
+      waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
+      running: (counts.active ?? 0) + (counts["waiting-children"] ?? 0),
+      lastActivity: finishedOn ? new Date(finishedOn).toISOString() : null,
+    };
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,6 @@ import path from "node:path";
 import express, { type Express } from "express";
 import type { Redis } from "ioredis";
 import type { Logger } from "../platform/logger.js";
-import type { Keys } from "../shared/keys.js";
 import { requireBearer, type Identity } from "./auth.js";
 import { HttpError, errorHandler } from "./http-error.js";
 import { agentRoutes } from "./routes/agents.js";
@@ -11,10 +10,10 @@ import { conversationRoutes } from "./routes/conversations.js";
 
 export interface AppDeps {
   redis: Redis;
-  keys: Keys;
   log: Logger;
   authenticate: (token: string | undefined) => Identity | undefined;
   conversations: Parameters<typeof conversationRoutes>[0];
+  agents: Parameters<typeof agentRoutes>[0];
   /** Folder of the built browser client; served at / when it exists. */
   clientDir?: string;
 }
@@ -36,7 +35,7 @@ export function createApp(deps: AppDeps): Express {
   const api = express.Router();
   api.use(requireBearer(deps.authenticate));
   api.use(conversationRoutes(deps.conversations));
-  api.use(agentRoutes({ redis: deps.redis, keys: deps.keys }));
+  api.use(agentRoutes(deps.agents));
   app.use("/api", api);
   app.use("/api", (request, _response, next) => next(new HttpError(404, "not_found", `No API route ${request.method} ${request.path}.`)));
 

@@ -2,6 +2,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { AgentQueues } from "../agents/agent-queues.js";
+import { AgentRegistry } from "../platform/agent-registry.js";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { Conversations } from "../platform/conversations.js";
 import type { Logger } from "../platform/logger.js";
@@ -41,10 +42,10 @@ export async function startServer(options: { config: Config; redisUrl: string; l
 
   const app = createApp({
     redis,
-    keys,
     log,
     authenticate,
     conversations: { conversations, conversationLog, tail, intake, maxMessageChars: config.limits.maxMessageChars },
+    agents: { registry: new AgentRegistry(redis, keys, log), queues, defaultModel: config.model.defaultModel },
     clientDir: CLIENT_DIR,
   });
   const http = createServer(app);

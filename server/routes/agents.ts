@@ -1,29 +1,81 @@
 import { Router } from "express";
-import type { Redis } from "ioredis";
-import { AgentSummary } from "../../shared/api.js";
-import type { Keys } from "../../shared/keys.js";
+import { z } from "zod";
+import type { AgentQueues } from "../../agents/agent-queues.js";
+import type { AgentRegistry } from "../../platform/agent-registry.js";
+import { AgentName, MANAGER } from "../../shared/agent-name.js";
+import { AgentSpecInput, referenceProblems, type AgentSpec } from "../../shared/agent-spec.js";
+import type { AgentView } from "../../shared/api.js";
 import { HttpError } from "../http-error.js";
 
-/** Reads the team as the agents processes published it. */
-export async function readTeam(redis: Redis, keys: Keys): Promise<AgentSummary[]> {
-  const entries = await redis.hgetall(keys.agents());
-  return Object.values(entries)
-    .flatMap((raw) => {
-      const parsed = AgentSummary.safeParse(JSON.parse(raw));
-      return parsed.success ? [parsed.data] : [];
-    })
-    .sort((a, b) => (a.name === "manager" ? -1 : b.name === "manager" ? 1 : a.name.localeCompare(b.name)));
-}
-
-export function agentRoutes(deps: { redis: Redis; keys: Keys }): Router {
+/** The team through the API: anyone may read it; only the admin may change it. */
+export function agentRoutes(deps: { registry: AgentRegistry; queues: AgentQueues; defaultModel: string }): Router {
   const router = Router();
+
+  const view = async (spec: AgentSpec): Promise<AgentView> => ({
+    ...spec,
+    model: spec.model ?? deps.defaultModel,
+    status: await deps.queues.status(spec.name),
+  });
+
+  const requireAdmin = (admin: boolean) => {
+    if (!admin) throw new HttpError(403, "forbidden", "Only the admin token may change the team.");
+  };
+
+  const existing = async (name: string | undefined) => {
+    const spec = AgentName.safeParse(name).success ? await deps.registry.get(name as string) : undefined;
+    if (!spec) throw new HttpError(404, "unknown_agent", `No agent named "${name}".`);
+    return spec;
+  };
+
+  /** Schema check, then what the spec names must exist: tools offered by agents processes, agents of the team. */
+  const validated = async (body: unknown) => {
+    const parsed = AgentSpecInput.safeParse(body ?? {});
+    if (!parsed.success) throw new HttpError(400, "invalid_agent", z.prettifyError(parsed.error));
+    const [agents, tools] = await Promise.all([deps.registry.list(), deps.registry.tools()]);
+    const problems = referenceProblems(parsed.data, { agents: agents.map((a) => a.name), tools: tools.map((t) => t.name) });
+    if (problems.length > 0) throw new HttpError(400, "invalid_agent", problems.join("\n"));
+    return parsed.data;
+  };
+
   router.get("/agents", async (_request, response) => {
-    response.json({ agents: await readTeam(deps.redis, deps.keys) });
+    const specs = (await deps.registry.list()).sort((a, b) =>
+      a.name === MANAGER ? -1 : b.name === MANAGER ? 1 : a.name.localeCompare(b.name),
+    );
+    response.json({ agents: await Promise.all(specs.map(view)) });
   });
+
   router.get("/agents/:name", async (request, response) => {
-    const agent = (await readTeam(deps.redis, deps.keys)).find((candidate) => candidate.name === request.params.name);
-    if (!agent) throw new HttpError(404, "unknown_agent", `No agent named "${request.params.name}".`);
-    response.json(agent);
+    response.json(await view(await existing(request.params.name)));
   });
+
+  router.post("/agents", async (request, response) => {
+    requireAdmin(response.locals.identity.admin);
+    const spec = await validated(request.body);
+    const created = await deps.registry.create(spec, "api");
+    if (!created) throw new HttpError(409, "agent_exists", `An agent named "${spec.name}" already exists; use PUT /api/agents/${spec.name} to change it.`);
+    response.status(201).json(await view(created));
+  });
+
+  router.put("/agents/:name", async (request, response) => {
+    requireAdmin(response.locals.identity.admin);
+    const current = await existing(request.params.name);
+    const spec = await validated({ ...(request.body as object), name: (request.body as { name?: unknown })?.name ?? current.name });
+    if (spec.name !== current.name) throw new HttpError(400, "invalid_agent", "name: an agent cannot be renamed; create a new one instead.");
+    if (spec.name === MANAGER && !spec.enabled) throw new HttpError(403, "protected", "The manager cannot be disabled: every message reaches it first.");
+    response.json(await view(await deps.registry.put(spec, "api")));
+  });
+
+  router.delete("/agents/:name", async (request, response) => {
+    requireAdmin(response.locals.identity.admin);
+    const current = await existing(request.params.name);
+    if (current.name === MANAGER) throw new HttpError(403, "protected", "The manager cannot be deleted: every message reaches it first.");
+    await deps.registry.delete(current.name);
+    response.status(204).end();
+  });
+
+  router.get("/tools", async (_request, response) => {
+    response.json({ tools: (await deps.registry.tools()).sort((a, b) => a.name.localeCompare(b.name)) });
+  });
+
   return router;
 }
