@@ -18,12 +18,14 @@ export interface FilledArguments {
   kinds: ParameterKind[];
 }
 
-export type ParameterKind = "expression" | "query" | "text" | "enum" | "number" | "boolean" | "other";
+export type ParameterKind = "expression" | "query" | "request" | "text" | "enum" | "number" | "boolean" | "other";
 
 /** Words in a parameter's name or description that say what it holds, most specific first. */
 const KIND_HINTS: ReadonlyArray<[ParameterKind, RegExp]> = [
   ["expression", /express|formula|equation|arithmetic|calculation|\bmath/],
   ["query", /query|search|keyword|terms\b|topic|look ?up/],
+  // The user's words as they are: a tool that reads the question itself.
+  ["request", /as (?:the user )?(?:asked|written)|verbatim|\bquestion\b/],
   ["text", /text|content|passage|document|input|message|body|draft|prose|paragraph|task|request|question|prompt/],
 ];
 
@@ -100,6 +102,7 @@ function fillParameter(
     const query = searchQuery(task, toolName, attempt);
     return query === undefined ? undefined : { value: query, evidence: 0, kind };
   }
+  if (kind === "request") return { value: task.trim(), evidence: 0.5, kind };
   if (kind === "text") {
     const text = attempt === "first" ? workText(task) : undefined;
     return text === undefined ? undefined : { value: text, evidence: 0, kind };
