@@ -6,7 +6,7 @@ import type { ConversationLog } from "../platform/conversation-log.js";
 import type { DeltaPublisher } from "../platform/delta-bus.js";
 import type { Logger } from "../platform/logger.js";
 import type { Config } from "../shared/config.js";
-import type { NewEvent, StepRecord } from "../shared/events.js";
+import type { EventType, NewEvent, StepRecord } from "../shared/events.js";
 import type { AgentDirectory } from "./agent-directory.js";
 import type { AgentQueues } from "./agent-queues.js";
 import type { AgentDefinition } from "./define-agent.js";
@@ -27,6 +27,7 @@ import { ChildResult, RUN_STATE_VERSION, TurnJob, type RunState, type RunStore }
 
 /** How many earlier messages of the conversation a run is given as context. */
 const HISTORY_MESSAGES = 20;
+const HISTORY_TYPES: ReadonlySet<EventType> = new Set(["message.user", "message.agent"]);
 
 export interface AgentLoopDeps {
   directory: AgentDirectory;
@@ -53,9 +54,10 @@ export class AgentLoop {
   /** BullMQ processor. Returns what a delegating parent receives from this run. */
   async process(job: Job, token: string | undefined): Promise<ChildResult> {
     const data = TurnJob.parse(job.data);
-    await this.deps.directory.refresh();
+    // Both reads go out together: one round trip before the run can start.
+    const [, loaded] = await Promise.all([this.deps.directory.refresh(), this.deps.runs.load(data.conversationId, data.runId)]);
     const agent = this.deps.directory.get(data.agent);
-    const state = (await this.deps.runs.load(data.conversationId, data.runId)) ?? (await this.begin(data, agent));
+    const state = loaded ?? (await this.begin(data, agent));
     if (state.status === "completed" || state.status === "failed") return resultOf(state);
     try {
       if (!agent) throw new RunFailure("agent_unavailable", `The agent "${data.agent}" is no longer in the team, or is disabled.`);
@@ -80,23 +82,29 @@ export class AgentLoop {
       model,
       startedAt: Date.now(),
       status: "running",
-      messages: agent ? await this.initialMessages(job, agent) : [],
+      messages: [],
       steps: [],
       usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
       pendingToolCalls: [],
     };
-    await this.emit(state, "started", {
-      type: "run.started",
-      data: { task: job.task, model, depth: job.depth, mode: job.mode, parentRunId: job.parentRunId },
-    });
-    await this.deps.runs.save(state);
+    // The start is logged while the history is read: the run shows as started as soon as it is.
+    const [, messages] = await Promise.all([
+      this.emit(state, "started", {
+        type: "run.started",
+        data: { task: job.task, model, depth: job.depth, mode: job.mode, parentRunId: job.parentRunId },
+      }),
+      agent ? this.initialMessages(job, agent) : [],
+    ]);
+    // Not checkpointed yet: a retry before the first step rebuilds the same messages (the history
+    // before the triggering message does not change) and finds run.started already logged.
+    state.messages = messages;
     return state;
   }
 
   private async initialMessages(job: TurnJob, agent: AgentDefinition): Promise<ChatCompletionMessageParam[]> {
     const system: ChatCompletionMessageParam = { role: "system", content: agent.instructions };
     if (job.mode === "delegate") return [system, { role: "user", content: job.task }];
-    const earlier = await this.deps.conversationLog.readLatest(job.conversationId, HISTORY_MESSAGES * 3, job.triggerEventId);
+    const earlier = await this.deps.conversationLog.readLatest(job.conversationId, HISTORY_MESSAGES * 3, HISTORY_TYPES, job.triggerEventId);
     const history: ChatCompletionMessageParam[] = [];
     for (const event of earlier) {
       if (event.type === "message.user") history.push({ role: "user", content: event.data.text });

@@ -38,9 +38,23 @@ export function handoffCandidates(agent: AgentDefinition, directory: AgentDirect
   return targets.filter((target) => keep.has(target.name));
 }
 
+/** Built schemas by candidate list: converting zod to JSON Schema on every model call is costly. */
+const schemaCache = new Map<string, ChatCompletionTool[]>();
+const SCHEMA_CACHE_SIZE = 200;
+
 /** The `transfer` and `delegate` tools as the model sees them; none when there is nobody to hand to. */
 export function handoffToolSchemas(candidates: HandoffCandidate[]): ChatCompletionTool[] {
   if (candidates.length === 0) return [];
+  const key = JSON.stringify(candidates);
+  const cached = schemaCache.get(key);
+  if (cached) return cached;
+  const built = buildHandoffToolSchemas(candidates);
+  if (schemaCache.size >= SCHEMA_CACHE_SIZE) schemaCache.delete(schemaCache.keys().next().value as string);
+  schemaCache.set(key, built);
+  return built;
+}
+
+function buildHandoffToolSchemas(candidates: HandoffCandidate[]): ChatCompletionTool[] {
   const schema = (parameters: z.ZodObject) => {
     const { $schema: _ignored, ...json } = z.toJSONSchema(parameters, { io: "input" }) as Record<string, unknown>;
     return json;

@@ -142,7 +142,9 @@ try {
 }
 
 async function startProcess(script: string, env: Record<string, string>, ready: RegExp): Promise<{ pid: number | undefined; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof") go to the measured processes, for profiling a run.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let output = "";
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { EVENT_SCHEMA_VERSION, Event, type NewEvent } from "../shared/events.js";
+import { EVENT_SCHEMA_VERSION, Event, type EventType, type NewEvent } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import type { Logger } from "./logger.js";
 
@@ -57,9 +57,10 @@ export class ConversationLog {
       this.retention,
       DEDUP_TTL_SECONDS,
     )) as [string, number];
-    if (created === 1) return { event: Event.parse({ ...stored, id, conversationId }), created: true };
+    // The event was built from a typed NewEvent: no need to parse what was just written.
+    if (created === 1) return { event: { ...stored, id, conversationId } as Event, created: true };
     const [existing] = await this.range(conversationId, id, id);
-    return { event: existing ?? Event.parse({ ...stored, id, conversationId }), created: false };
+    return { event: existing ?? ({ ...stored, id, conversationId } as Event), created: false };
   }
 
   /** Events strictly after `after` (a stream id; "0" for the whole log), oldest first. */
@@ -69,11 +70,15 @@ export class ConversationLog {
     return this.parseEntries(conversationId, entries);
   }
 
-  /** The newest `count` events strictly before `before` (or the newest overall), oldest first. */
-  async readLatest(conversationId: string, count: number, before?: string): Promise<Event[]> {
+  /**
+   * Of the newest `count` entries strictly before `before` (or the newest overall), the events of
+   * the given types, oldest first. Other entries are skipped before they are validated.
+   */
+  async readLatest(conversationId: string, count: number, types: ReadonlySet<EventType>, before?: string): Promise<Event[]> {
     const end = before === undefined ? "+" : `(${before}`;
     const entries = (await this.redis.xrevrange(this.keys.events(conversationId), end, "-", "COUNT", count)) as RawEntry[];
-    return this.parseEntries(conversationId, entries.reverse());
+    const wanted = entries.filter(([, fields]) => types.has(storedType(fields) as EventType));
+    return this.parseEntries(conversationId, wanted.reverse());
   }
 
   /** Id of the newest entry, or "0" for an empty log. */
@@ -128,4 +133,10 @@ export function parseEntry(
   const parsed = Event.safeParse({ ...(stored as object), id, conversationId });
   if (!parsed.success) return { ok: false, reason: parsed.error.message };
   return { ok: true, event: parsed.data };
+}
+
+/** The `type` of a stored entry, read from its JSON without parsing all of it. */
+function storedType(fields: string[]): string | undefined {
+  const raw = fields[fields.indexOf("e") + 1] ?? "";
+  return /"type":"([a-z.]+)"/.exec(raw)?.[1];
 }
