@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, createConnection } from "node:net";
 import path from "node:path";
 import type { Logger } from "./logger.js";
@@ -22,17 +22,28 @@ const HOW_TO_GET_REDIS = [
   "  • or point Switchboard at a running server: REDIS_URL=redis://host:6379 npm start",
 ].join("\n");
 
+/** The program's path on PATH, if it is there and executable. */
+function findExecutable(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const file = path.join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // Not in this folder; try the next one.
+    }
+  }
+  return undefined;
+}
+
 export function findRedisServer(): string | undefined {
-  const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
-  const file = found.stdout.trim();
-  return found.status === 0 && file !== "" ? file : undefined;
+  return findExecutable("redis-server");
 }
 
 /** Installs Debian's redis-server, but only where that needs no question: root with apt-get. */
 function installRedisQuietly(log: Logger): boolean {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  const hasApt = spawnSync("sh", ["-c", "command -v apt-get"]).status === 0;
-  if (!isRoot || !hasApt) return false;
+  if (!isRoot || findExecutable("apt-get") === undefined) return false;
   log.info("redis-server not found; installing the Debian package (root, apt-get available)");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const install = () => spawnSync("apt-get", ["install", "-y", "-qq", "redis-server"], { stdio: "ignore", env });

@@ -1,0 +1,93 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../platform/logger.js";
+import { ensureRedis } from "../platform/redis-server.js";
+import { parseConfig } from "../shared/config.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+describe("configuration", () => {
+  it("has working defaults: the embedded, offline set-up", () => {
+    const parsed = parseConfig({});
+    expect(parsed.ok && parsed.config).toMatchObject({
+      port: 3000,
+      host: "127.0.0.1",
+      prefix: "sb",
+      redisUrl: undefined,
+      model: { offline: true, defaultModel: "offline" },
+      limits: { maxSteps: 8, maxHandoffDepth: 4, tokenBudget: 50_000, maxMessageChars: 8000 },
+    });
+  });
+
+  it("names every bad variable and what is wrong with it", () => {
+    const parsed = parseConfig({ PORT: "eighty", REDIS_URL: "http://localhost", SWITCHBOARD_TOKEN: "short", SWITCHBOARD_MAX_STEPS: "0" });
+    expect(parsed.ok).toBe(false);
+    const errors = parsed.ok ? [] : parsed.errors;
+    expect(errors.find((e) => e.startsWith("PORT:"))).toBeTruthy();
+    expect(errors.find((e) => e.startsWith("REDIS_URL:"))).toBeTruthy();
+    expect(errors.find((e) => e.startsWith("SWITCHBOARD_TOKEN:"))).toMatch(/at least 16 characters/);
+    expect(errors.find((e) => e.startsWith("SWITCHBOARD_MAX_STEPS:"))).toBeTruthy();
+  });
+
+  it("uses a real model when a key or a base URL is given", () => {
+    const parsed = parseConfig({ OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" });
+    expect(parsed.ok && parsed.config.model).toMatchObject({ offline: false, baseUrl: "http://127.0.0.1:11434/v1", defaultModel: "gpt-4o-mini" });
+  });
+
+  it("stops a process with every problem listed instead of a stack trace", async () => {
+    const { code, output } = await run(["bin/agents.ts"], { PORT: "eighty", SWITCHBOARD_TOKEN: "short" });
+    expect(code).toBe(1);
+    expect(output).toMatch(/Switchboard cannot start; fix these settings:/);
+    expect(output).toMatch(/PORT:/);
+    expect(output).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe("Redis bootstrap", () => {
+  it("starts a private redis-server with its append-only file under the data folder, and reuses it", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-data-"));
+    const log = createLogger("silent");
+    const first = await ensureRedis({ dataDir, log });
+    try {
+      const redis = new Redis(first.url);
+      const [, appendonly] = (await redis.config("GET", "appendonly")) as [string, string];
+      expect(appendonly).toBe("yes");
+      const [, dir] = (await redis.config("GET", "dir")) as [string, string];
+      expect(dir).toBe(path.join(dataDir, "redis"));
+      await redis.set("kept", "1");
+      redis.disconnect();
+      const second = await ensureRedis({ dataDir, log });
+      expect(second.url).toBe(first.url);
+      expect(readFileSync(path.join(dataDir, "redis", "port"), "utf8").trim()).toBe(new URL(first.url).port);
+    } finally {
+      await first.stop();
+    }
+    expect(existsSync(path.join(dataDir, "redis"))).toBe(true);
+  });
+
+  it("says how to get Redis when none can be had", async () => {
+    // No redis-server and no apt-get on this PATH: nothing to start and nothing to install with.
+    const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-data-"));
+    const emptyPath = mkdtempSync(path.join(tmpdir(), "switchboard-path-"));
+    const { code, output } = await run(["bin/agents.ts"], { PATH: emptyPath, SWITCHBOARD_DATA_DIR: dataDir });
+    expect(code).toBe(1);
+    expect(output).toMatch(/REDIS_URL is not set and redis-server is not installed/);
+    expect(output).toMatch(/apt-get install redis-server/);
+    expect(output).toMatch(/docker compose up -d redis/);
+    expect(output).toMatch(/REDIS_URL=redis:\/\/host:6379/);
+  });
+});
+
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const { REDIS_URL: _unset, ...inherited } = process.env;
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, env: { ...inherited, LOG_LEVEL: "silent", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output })));
+}
