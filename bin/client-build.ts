@@ -32,5 +32,13 @@ export async function ensureClientBuilt(log: Logger): Promise<void> {
     return;
   }
   log.info("building the browser client (first start or changed sources)…");
-  await vite.build({ configFile: path.join(ROOT, "vite.config.ts"), root: CLIENT, logLevel: "warn" });
+  // Vite reads NODE_ENV before its own mode: under a test runner it would build React for development.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await vite.build({ configFile: path.join(ROOT, "vite.config.ts"), root: CLIENT, logLevel: "warn", mode: "production" });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }

@@ -41,8 +41,13 @@ export function createApp(deps: AppDeps): Express {
 
   const clientDir = deps.clientDir;
   if (clientDir && existsSync(path.join(clientDir, "index.html"))) {
-    app.use(express.static(clientDir, { index: "index.html", maxAge: "1h" }));
-    app.get(/^\/(?!api\/|socket\.io\/).*/, (_request, response) => response.sendFile(path.join(clientDir, "index.html")));
+    // Hashed assets are immutable; the page itself is revalidated so a rebuild shows at once.
+    app.use("/assets", express.static(path.join(clientDir, "assets"), { immutable: true, maxAge: "1y" }));
+    app.use(express.static(clientDir, { index: "index.html", setHeaders: (response) => response.setHeader("Cache-Control", "no-cache") }));
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (_request, response) => {
+      response.setHeader("Cache-Control", "no-cache");
+      response.sendFile(path.join(clientDir, "index.html"));
+    });
   } else {
     app.get("/", (_request, response) => {
       response

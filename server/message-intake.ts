@@ -20,14 +20,13 @@ export class MessageIntake {
 
   async post(input: { owner: string; conversationId: string; title: string; text: string; clientMsgId?: string }): Promise<string> {
     const key = `user:${input.clientMsgId ?? randomBytes(12).toString("base64url")}`;
-    const { event, created } = await this.conversationLog.append(
+    // Named before the message is logged, so a client that sees the message finds the new title.
+    if (input.title === DEFAULT_TITLE) await this.conversations.rename(input.owner, input.conversationId, titleFrom(input.text));
+    const { event } = await this.conversationLog.append(
       input.conversationId,
       { type: "message.user", data: { text: input.text, ...(input.clientMsgId ? { clientMsgId: input.clientMsgId } : {}) } },
       key,
     );
-    if (created && input.title === DEFAULT_TITLE) {
-      await this.conversations.rename(input.owner, input.conversationId, titleFrom(input.text));
-    }
     await this.queues.enqueue({
       v: 1,
       conversationId: input.conversationId,
