@@ -13,9 +13,17 @@ function hash(text: string): number {
   return value >>> 0;
 }
 
+/**
+ * Twelve hues far enough apart to tell agents apart at a glance. A raw `hash % 360` put the
+ * calculator, the researcher and the writer within 20° of each other (three olive greens); picking
+ * from a palette keeps every pair at least ~25° apart, and this order gives the built-in team and
+ * the shipped examples six clearly different colours.
+ */
+const PALETTE = [345, 95, 48, 170, 316, 28, 140, 235, 0, 185, 265, 205] as const;
+
 /** Hue in degrees (0–359). The CSS turns it into light/dark colours with enough contrast. */
 export function agentHue(name: string): number {
-  return hash(name) % 360;
+  return PALETTE[hash(name) % PALETTE.length] ?? 230;
 }
 
 /** "web-search" → "WS", "calculator" → "CA". */

@@ -13,7 +13,10 @@ export const AgentSummary = z.object({
   description: z.string().default(""),
   model: z.string().default(""),
   tools: z.array(z.string()).default([]),
+  /** Target names, or `"*"` (EVERY_AGENT): every enabled agent of the team. */
   handoffs: z.array(z.string()).default([]),
+  /** A disabled agent stays in the team but takes no work; absent means enabled. */
+  enabled: z.boolean().optional(),
 });
 export type AgentSummary = z.infer<typeof AgentSummary>;
 export type { Conversation };

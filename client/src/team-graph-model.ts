@@ -4,6 +4,7 @@
  * handoff seen in the conversation, so an agent added at run time still shows up.
  */
 import { MANAGER } from "../../shared/agent-name.js";
+import { EVERY_AGENT } from "../../shared/agent-spec.js";
 import type { Event } from "../../shared/events.js";
 import type { AgentSummary } from "./api.js";
 
@@ -113,6 +114,16 @@ function pathBetween(a: { x: number; y: number }, b: { x: number; y: number }, b
   return `M${r(start.x)},${r(start.y)} Q${r(control.x)},${r(control.y)} ${r(end.x)},${r(end.y)}`;
 }
 
+/** The agents `agent` may hand work to: its list, with `"*"` standing for every other enabled agent. */
+export function handoffTargets(agent: AgentSummary, team: readonly AgentSummary[]): string[] {
+  const targets = new Set<string>();
+  for (const target of agent.handoffs) {
+    if (target !== EVERY_AGENT) targets.add(target);
+    else for (const other of team) if (other.name !== agent.name && other.enabled !== false) targets.add(other.name);
+  }
+  return [...targets];
+}
+
 export function buildTeamGraph(agents: readonly AgentSummary[], events: readonly Event[]): GraphLayout {
   const { names, known } = collectNames(agents, events);
   const { width, height, positions } = place(names);
@@ -123,7 +134,7 @@ export function buildTeamGraph(agents: readonly AgentSummary[], events: readonly
 
   const pairs = new Map<string, { from: string; to: string; declared: boolean }>();
   for (const agent of agents) {
-    for (const target of agent.handoffs) {
+    for (const target of handoffTargets(agent, agents)) {
       if (!known.has(target) || target === agent.name) continue;
       pairs.set(edgeKey(agent.name, target), { from: agent.name, to: target, declared: true });
     }

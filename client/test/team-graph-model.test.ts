@@ -24,6 +24,13 @@ describe("buildTeamGraph", () => {
     for (const edge of graph.edges) expect(edge.path).toMatch(/^M[\d.-]+,[\d.-]+ Q/);
   });
 
+  it('reads "*" as every other enabled agent of the team', () => {
+    const everyone = [agent("manager", ["*"]), agent("calculator"), { ...agent("retired"), enabled: false }, agent("writer", ["calculator"])];
+    const graph = buildTeamGraph(everyone, []);
+    expect(graph.nodes.map((node) => node.name)).toEqual(["manager", "calculator", "retired", "writer"]);
+    expect(graph.edges.map((edge) => edge.key)).toEqual([edgeKey("manager", "calculator"), edgeKey("manager", "writer"), edgeKey("writer", "calculator")]);
+  });
+
   it("lays out big teams inside the canvas", () => {
     const big = [agent("manager", []), ...Array.from({ length: 12 }, (_, index) => agent(`agent-${index}`))];
     const graph = buildTeamGraph(big, []);

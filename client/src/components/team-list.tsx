@@ -1,3 +1,4 @@
+import { EVERY_AGENT } from "../../../shared/agent-spec.js";
 import type { AgentSummary } from "../api.js";
 import { AgentAvatar } from "./agent-badge.js";
 
@@ -15,11 +16,16 @@ export function TeamList({ agents, working }: { agents: readonly AgentSummary[];
               <p className="team-member-name">
                 <strong>{agent.name}</strong>
                 {working.has(agent.name) && <span className="pill pill-working">working</span>}
+                {agent.enabled === false && <span className="pill">disabled</span>}
                 {agent.model !== "" && <span className="muted"> · {agent.model}</span>}
               </p>
               {agent.description !== "" && <p className="team-member-description">{agent.description}</p>}
               {agent.tools.length > 0 && <p className="muted small">Tools: {agent.tools.join(", ")}</p>}
-              {agent.handoffs.length > 0 && <p className="muted small">Hands off to: {agent.handoffs.join(", ")}</p>}
+              {agent.handoffs.length > 0 && (
+                <p className="muted small">
+                  Hands off to: {agent.handoffs.map((target) => (target === EVERY_AGENT ? "every other agent" : target)).join(", ")}
+                </p>
+              )}
             </div>
           </li>
         ))}

@@ -102,10 +102,24 @@ export function Workspace({
     if (newest !== undefined) select(newest.id, { replace: true });
   }, [selectedId, loading, list, select]);
 
+  // The server names an untitled conversation after its first message. It renames before it
+  // starts the manager's run (but after logging the message), so the first run.started means the
+  // new name is there to fetch. Once per conversation: a name that stays the default is left so.
+  const current = list.find((conversation) => conversation.id === selectedId);
+  const untitled = current !== undefined && conversationTitle(current) === conversationTitle(undefined);
+  const answered = useMemo(() => events.some((event) => event.type === "run.started"), [events]);
+  useEffect(() => {
+    if (untitled && answered) void refresh();
+  }, [selectedId, untitled, answered, refresh]);
+
   // The socket was refused: ask the REST API whether the token is the reason (it reports 401).
   useEffect(() => {
     if (status.refused) void refresh();
   }, [status.refused, refresh]);
+
+  // A drawer left open in one layout does not reappear when the window changes size.
+  useEffect(() => setSidebarOpen(false), [sidebarIsDrawer]);
+  useEffect(() => setInsightsOpen(false), [insightsIsDrawer]);
 
   // Drawers take focus when they open and give it back when Escape closes them.
   useEffect(() => {
@@ -181,7 +195,6 @@ export function Workspace({
     }
   };
 
-  const current = list.find((conversation) => conversation.id === selectedId);
   const title = selectedId === undefined ? "New conversation" : conversationTitle(current);
   const drawerOpen = (sidebarIsDrawer && sidebarOpen) || (insightsIsDrawer && insightsOpen);
   const online = status.state === "connected";

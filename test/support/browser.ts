@@ -1,0 +1,260 @@
+/**
+ * Helpers for the end-to-end tests in a real headless Chromium (Debian's, never a downloaded one):
+ * building the client once, launching the browser, opening the page signed in, sending messages
+ * and waiting for what a user would see.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from "playwright-core";
+import { ensureClientBuilt } from "../../bin/client-build.js";
+import { createLogger } from "../../platform/logger.js";
+import type { Event } from "../../shared/events.js";
+import { turnFinished } from "../../shared/turn-status.js";
+import { TEST_TOKEN, type ApiClient } from "./harness.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const RESULTS_DIR = path.join(ROOT, "test-results");
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** How long a wait for something the user should see may take on a loaded two-core machine. */
+export const UI_TIMEOUT_MS = 20_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` while holding an exclusive lock file, so test files running in parallel workers do
+ * not build the client at the same time (Vite empties `client/dist` first). A lock left by a
+ * crashed process is taken over after `staleMs`.
+ */
+async function withFileLock<T>(file: string, work: () => Promise<T>, { timeoutMs = 120_000, staleMs = 60_000 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      closeSync(openSync(file, "wx"));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      try {
+        if (Date.now() - statSync(file).mtimeMs > staleMs) rmSync(file, { force: true });
+      } catch {
+        // Released meanwhile.
+      }
+      if (Date.now() > deadline) throw new Error(`could not take the lock ${file} within ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/**
+ * Builds `client/dist` when it is missing or older than its sources. Call it before
+ * `startPlatform()`: the server only serves the page if it exists when the server starts.
+ */
+export async function ensureClientForTests(): Promise<void> {
+  const tag = createHash("sha256").update(ROOT).digest("hex").slice(0, 12);
+  await withFileLock(path.join(tmpdir(), `switchboard-client-build-${tag}.lock`), async () => {
+    // Vite takes the bundle's NODE_ENV from the process before its mode, and vitest sets "test":
+    // that would bundle React's development build (bigger, slower, StrictMode double effects),
+    // unlike what `npm start` serves, and leave it in client/dist for the next `npm start`.
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    try {
+      await ensureClientBuilt(createLogger("silent"));
+    } finally {
+      if (previous === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = previous;
+    }
+  });
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+export interface AppPage {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught exceptions in the page. */
+  errors: string[];
+  /** alert/confirm/prompt dialogs the page opened (each is dismissed). */
+  dialogs: string[];
+}
+
+export interface OpenOptions extends Pick<BrowserContextOptions, "viewport" | "isMobile" | "hasTouch" | "deviceScaleFactor"> {
+  /** Where to go after `/?token=…`, e.g. `#/c/<id>`. */
+  hash?: string;
+  /** False: open the page without a token (the token screen). */
+  signedIn?: boolean;
+  /** Keep every WebSocket the page opens in `window.__e2eSockets`, so a test can cut one. */
+  trackSockets?: boolean;
+}
+
+/** A new browser context (its own storage) with the app open; waits for the live connection when signed in. */
+export async function openApp(browser: Browser, baseUrl: string, options: OpenOptions = {}): Promise<AppPage> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1440, height: 900 },
+    deviceScaleFactor: options.deviceScaleFactor ?? 1,
+    ...(options.isMobile === undefined ? {} : { isMobile: options.isMobile }),
+    ...(options.hasTouch === undefined ? {} : { hasTouch: options.hasTouch }),
+  });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  if (options.trackSockets) {
+    await context.addInitScript(() => {
+      const Native = window.WebSocket;
+      const sockets: WebSocket[] = [];
+      (window as unknown as { __e2eSockets: WebSocket[] }).__e2eSockets = sockets;
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          sockets.push(this);
+        }
+      };
+    });
+  }
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const dialogs: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.stack ?? error.message));
+  page.on("dialog", (dialog) => {
+    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    void dialog.dismiss().catch(() => {});
+  });
+  const signedIn = options.signedIn ?? true;
+  await page.goto(`${baseUrl}/${signedIn ? `?token=${TEST_TOKEN}` : ""}${options.hash ?? ""}`);
+  if (signedIn) await waitForConnected(page);
+  return { context, page, errors, dialogs };
+}
+
+export async function waitForConnected(page: Page): Promise<void> {
+  await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+}
+
+/** The open conversation's id, from the address (`#/c/<id>`). */
+export function conversationIdOf(page: Page): string | undefined {
+  return /#\/c\/([A-Za-z0-9_-]+)$/.exec(page.url())?.[1];
+}
+
+/**
+ * Types `text` in the composer and presses Enter, as a person would, then waits until the server
+ * has acknowledged it (the message carries its log id). Returns that event id.
+ */
+export async function sendMessage(page: Page, text: string): Promise<string> {
+  const input = page.getByTestId("composer-input");
+  await input.fill(text);
+  await input.press("Enter");
+  const handle = await page.waitForFunction(
+    (expected) => {
+      const mine = [...document.querySelectorAll<HTMLElement>('[data-testid="message"][data-agent="user"]')].filter(
+        (element) => element.querySelector(".user-text")?.textContent === expected,
+      );
+      const last = mine.at(-1);
+      return last !== undefined && last.dataset.pending !== "true" && last.dataset.eventId ? last.dataset.eventId : false;
+    },
+    text,
+    { timeout: UI_TIMEOUT_MS },
+  );
+  return (await handle.jsonValue()) as string;
+}
+
+/** Starts a new conversation with the sidebar's button, as a person would; returns its id from the address. */
+export async function startConversation(page: Page): Promise<string> {
+  const before = conversationIdOf(page) ?? null;
+  await page.getByTestId("new-conversation").click();
+  await page.waitForFunction((previous) => {
+    const match = /#\/c\/([A-Za-z0-9_-]+)$/.exec(location.hash);
+    return match !== null && match[1] !== previous;
+  }, before);
+  const id = conversationIdOf(page);
+  if (id === undefined) throw new Error(`no conversation in the address: ${page.url()}`);
+  return id;
+}
+
+export interface Turn {
+  conversationId: string;
+  userEventId: string;
+  /** The log from the user's message (excluded) to the end of the turn. */
+  events: Event[];
+}
+
+/**
+ * Sends `text` in the open conversation (or a new one), waits until the team has finished, and
+ * until the page shows every message of the log, in order, with no answer still streaming.
+ */
+export async function askAndWait(page: Page, api: ApiClient, text: string): Promise<Turn> {
+  const userEventId = await sendMessage(page, text);
+  const conversationId = conversationIdOf(page);
+  if (conversationId === undefined) throw new Error(`no conversation in the address: ${page.url()}`);
+  const events = await waitForTurn(api, conversationId, userEventId);
+  await waitForMessageIds(page, await loggedMessageIds(api, conversationId));
+  await page.getByTestId("streaming-message").first().waitFor({ state: "detached" });
+  return { conversationId, userEventId, events };
+}
+
+/** Follows the log over REST from the user's message until every run of its turn has ended. */
+export async function waitForTurn(api: ApiClient, conversationId: string, userEventId: string, timeoutMs = UI_TIMEOUT_MS): Promise<Event[]> {
+  const deadline = Date.now() + timeoutMs;
+  const events: Event[] = [];
+  let cursor = userEventId;
+  while (!turnFinished(events)) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`the turn did not finish; events so far:\n${events.map((e) => `${e.type} ${e.agent ?? ""}`).join("\n")}`);
+    const next = await api.events(conversationId, cursor, Math.min(left, 5_000));
+    events.push(...next);
+    cursor = next.at(-1)?.id ?? cursor;
+  }
+  return events;
+}
+
+/** Every `message` element's event id, in page order (pending messages without one are left out). */
+export function renderedMessageIds(page: Page): Promise<string[]> {
+  return page.$$eval('[data-testid="message"][data-event-id]', (elements) =>
+    elements.map((element) => (element as HTMLElement).dataset.eventId as string),
+  );
+}
+
+/** Waits until the page shows exactly these message ids, in this order. */
+export async function waitForMessageIds(page: Page, ids: readonly string[]): Promise<void> {
+  await page.waitForFunction(
+    (expected) => {
+      const shown = [...document.querySelectorAll<HTMLElement>('[data-testid="message"][data-event-id]')].map((e) => e.dataset.eventId);
+      return shown.length === expected.length && shown.every((id, index) => id === expected[index]);
+    },
+    ids,
+    { timeout: UI_TIMEOUT_MS },
+  );
+}
+
+/** The ids of the message events (user and agent) in the conversation's log, oldest first. */
+export async function loggedMessageIds(api: ApiClient, conversationId: string): Promise<string[]> {
+  const events = await api.events(conversationId);
+  return events.filter((event) => event.type === "message.user" || event.type === "message.agent").map((event) => event.id);
+}
+
+/** Saves a screenshot of the page (or of one element) under `test-results/` (git-ignored); returns its path. */
+export async function screenshot(target: Page | Locator, name: string): Promise<string> {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${name}.png`);
+  await target.screenshot({ path: file });
+  return file;
+}
+
+/** Horizontal overflow of the document: how far it can scroll sideways (0 is none). */
+export function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth);
+}
