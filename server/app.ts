@@ -34,6 +34,9 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(requireBearer(deps.authenticate));
+  api.get("/me", (_request, response) => {
+    response.json(response.locals.identity);
+  });
   api.use(conversationRoutes(deps.conversations));
   api.use(agentRoutes(deps.agents));
   app.use("/api", api);

@@ -26,6 +26,10 @@ describe("REST contract", () => {
     expect(error(wrong.body).code).toBe("invalid_token");
   });
 
+  it("tells a client who it is", async () => {
+    expect((await platform.api.request("GET", "/api/me")).body).toEqual({ user: "local", admin: true });
+  });
+
   it("creates, lists and reads conversations; the first message names it", async () => {
     const id = await platform.api.createConversation();
     const eventId = await platform.api.send(id, "What is 2 + 2?");
