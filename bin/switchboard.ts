@@ -1,23 +1,14 @@
-import { startAgents } from "../agents/agents-process.js";
-import { builtInAgents } from "../agents/team/built-in-team.js";
 import { ensureRedis } from "../platform/redis-server.js";
 import { startServer } from "../server/server-process.js";
 import { ensureClientBuilt } from "./client-build.js";
-import { loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
+import { loadConfiguration, onShutdown, run, startConfiguredAgents, saveEndpoint } from "./bootstrap.js";
 
 /** `npm start`: Redis (private unless REDIS_URL is set), the agents and the server in one process. */
 run(async () => {
   const { config, log } = loadConfiguration();
   await ensureClientBuilt(log);
   const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log });
-  const agents = await startAgents({
-    config,
-    redisUrl: redis.url,
-    log,
-    agents: await builtInAgents(),
-    catalogDir: config.catalogDir,
-    specialistsDir: config.specialistsDir,
-  });
+  const agents = await startConfiguredAgents(config, redis.url, log);
   const server = await startServer({ config, redisUrl: redis.url, log });
   saveEndpoint(config.dataDir, server.url, server.token);
   onShutdown(log, async () => {
