@@ -4,22 +4,40 @@
  * with the server's own words.
  */
 import { z } from "zod";
+import { AgentSource, AgentStatus, type AgentSpecInput } from "../../shared/agent-spec.js";
 import { ApiError, Conversation } from "../../shared/api.js";
 import { Event } from "../../shared/events.js";
 
-/** An agent of the team, as GET /api/agents lists it. */
+/**
+ * An agent of the team, as GET /api/agents lists it. Lenient on purpose: the graph and the chat
+ * only need the name, so fields an older server does not send get defaults instead of hiding it.
+ */
 export const AgentSummary = z.object({
   name: z.string().min(1),
   description: z.string().default(""),
+  instructions: z.string().optional(),
+  /** The model it runs on: its own, or the server's default (the API does not say which). */
   model: z.string().default(""),
   tools: z.array(z.string()).default([]),
   /** Target names, or `"*"` (EVERY_AGENT): every enabled agent of the team. */
   handoffs: z.array(z.string()).default([]),
   /** A disabled agent stays in the team but takes no work; absent means enabled. */
   enabled: z.boolean().optional(),
+  source: AgentSource.optional(),
+  /** For catalog agents, the file it came from. */
+  origin: z.string().optional(),
+  status: AgentStatus.optional(),
 });
 export type AgentSummary = z.infer<typeof AgentSummary>;
 export type { Conversation };
+
+/** A tool agents may be given, as GET /api/tools lists it. */
+export const ToolInfo = z.object({ name: z.string().min(1), description: z.string().default("") });
+export type ToolInfo = z.infer<typeof ToolInfo>;
+
+/** Who the token belongs to; only the admin may change the team. */
+export const Identity = z.object({ user: z.string(), admin: z.boolean() });
+export type Identity = z.infer<typeof Identity>;
 
 export class RequestError extends Error {
   override readonly name = "RequestError";
@@ -42,6 +60,12 @@ export interface SwitchboardApi {
   createConversation(title?: string): Promise<Conversation>;
   listEvents(conversationId: string, after?: string, signal?: AbortSignal): Promise<Event[]>;
   listAgents(signal?: AbortSignal): Promise<AgentSummary[]>;
+  listTools(signal?: AbortSignal): Promise<ToolInfo[]>;
+  me(signal?: AbortSignal): Promise<Identity>;
+  createAgent(spec: AgentSpecInput): Promise<void>;
+  /** Sends the whole definition: the server replaces the agent with it. */
+  updateAgent(name: string, spec: AgentSpecInput): Promise<void>;
+  deleteAgent(name: string): Promise<void>;
 }
 
 /** Keeps the items that parse; one malformed entry must not hide the rest. */
@@ -59,7 +83,7 @@ const field = (body: unknown, key: string): unknown =>
   typeof body === "object" && body !== null && key in body ? (body as Record<string, unknown>)[key] : undefined;
 
 export function createApi(token: string, fetchImpl: typeof fetch = (input, init) => fetch(input, init)): SwitchboardApi {
-  async function request(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+  async function request(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
     let response: Response;
     try {
       response = await fetchImpl(path, {
@@ -112,6 +136,23 @@ export function createApi(token: string, fetchImpl: typeof fetch = (input, init)
     },
     async listAgents(signal) {
       return parseEach(AgentSummary, field(await request("GET", "/api/agents", undefined, signal), "agents"));
+    },
+    async listTools(signal) {
+      return parseEach(ToolInfo, field(await request("GET", "/api/tools", undefined, signal), "tools"));
+    },
+    async me(signal) {
+      const parsed = Identity.safeParse(await request("GET", "/api/me", undefined, signal));
+      if (!parsed.success) throw new RequestError("The server did not say who the token belongs to.", 200, "bad_response");
+      return parsed.data;
+    },
+    async createAgent(spec) {
+      await request("POST", "/api/agents", spec);
+    },
+    async updateAgent(name, spec) {
+      await request("PUT", `/api/agents/${encodeURIComponent(name)}`, spec);
+    },
+    async deleteAgent(name) {
+      await request("DELETE", `/api/agents/${encodeURIComponent(name)}`);
     },
   };
 }

@@ -50,7 +50,8 @@ export function TeamGraph({
     return () => clearTimeout(timer);
   }, [activity.nextChangeAt]);
 
-  const label = describe(layout, activity.edges, working);
+  const disabled = useMemo(() => new Set(agents.filter((agent) => agent.enabled === false).map((agent) => agent.name)), [agents]);
+  const label = `${describe(layout, activity.edges, working)}${disabled.size > 0 ? ` Disabled: ${[...disabled].join(", ")}.` : ""}`;
 
   return (
     <svg
@@ -94,7 +95,7 @@ export function TeamGraph({
           return (
             <g
               key={node.name}
-              className={`node${busy ? " is-working" : ""}${node.name === MANAGER ? " is-manager" : ""}${node.known ? "" : " is-unknown"}`}
+              className={`node${busy ? " is-working" : ""}${node.name === MANAGER ? " is-manager" : ""}${node.known ? "" : " is-unknown"}${disabled.has(node.name) ? " is-disabled" : ""}`}
               data-testid="graph-node"
               data-agent={node.name}
               data-working={busy ? "true" : "false"}

@@ -7,11 +7,14 @@ import { useAgents } from "../hooks/use-agents.js";
 import { useConversationFeed } from "../hooks/use-conversation-feed.js";
 import { useConversations } from "../hooks/use-conversations.js";
 import { useHashRoute } from "../hooks/use-hash-route.js";
+import { useIdentity } from "../hooks/use-identity.js";
 import { useMediaQuery } from "../hooks/use-media-query.js";
 import { useMessageSender } from "../hooks/use-message-sender.js";
 import { useSocket } from "../hooks/use-socket.js";
 import { deriveRuns } from "../runs.js";
+import { AgentsPanel } from "./agents-panel.js";
 import { ChatView } from "./chat-view.js";
+import { CloseIcon } from "./close-icon.js";
 import { Composer } from "./composer.js";
 import { ConnectionStatus } from "./connection-status.js";
 import { ConversationList, conversationTitle } from "./conversation-list.js";
@@ -23,14 +26,8 @@ import { TeamList } from "./team-list.js";
 const NO_EVENTS: readonly Event[] = [];
 const NO_RECEIPTS: ReadonlyMap<string, number> = new Map();
 const TITLE_CHARS = 60;
-
-function CloseIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
-      <path d="M6 6l12 12M18 6 6 18" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
-    </svg>
-  );
-}
+/** How often the open agents panel asks for the agents' live state. */
+const AGENTS_POLL_MS = 2000;
 
 /** A conversation started by its first message is named after it. */
 function titleFrom(text: string): string {
@@ -52,10 +49,18 @@ function mentionedAgents(events: readonly Event[]): Set<string> {
   return names;
 }
 
+/** Handoffs and returns seen so far: each one changes some agent's queue, so the panel's counts are re-read. */
+function handoffCount(events: readonly Event[]): number {
+  let count = 0;
+  for (const event of events) if (event.type === "handoff" || event.type === "handoff.return") count += 1;
+  return count;
+}
+
 /**
  * The signed-in page: conversations on the left, the chat in the middle, the team graph and run
  * timeline on the right. Below 1100px the right panel becomes a drawer; at phone width (≤640px)
- * the conversation list does too.
+ * the conversation list does too. The agents panel takes the right panel's place while it is open
+ * (on a wide screen the chat stays usable beside it).
  */
 export function Workspace({
   token,
@@ -75,7 +80,14 @@ export function Workspace({
   const events = state?.events ?? NO_EVENTS;
   const runs = useMemo(() => deriveRuns(events), [events]);
   const mentioned = useMemo(() => mentionedAgents(events), [events]);
-  const { agents, error: agentsError } = useAgents(api, mentioned);
+  const handoffs = useMemo(() => handoffCount(events), [events]);
+  const [agentsOpen, setAgentsOpen] = useState(false);
+  const {
+    agents,
+    error: agentsError,
+    refresh: refreshAgents,
+  } = useAgents(api, mentioned, { pollMs: agentsOpen ? AGENTS_POLL_MS : undefined, pulse: handoffs });
+  const identity = useIdentity(api);
   const sender = useMessageSender(socket, registry);
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<string | undefined>();
@@ -87,11 +99,17 @@ export function Workspace({
   const [insightsCollapsed, setInsightsCollapsed] = useState(false);
   const sidebarIsDrawer = narrow;
   const insightsIsDrawer = medium;
-  const insightsVisible = insightsIsDrawer ? insightsOpen : !insightsCollapsed;
+  const insightsVisible = agentsOpen || (insightsIsDrawer ? insightsOpen : !insightsCollapsed);
   const sidebarRef = useRef<HTMLElement>(null);
   const insightsRef = useRef<HTMLElement>(null);
   const sidebarToggle = useRef<HTMLButtonElement>(null);
   const insightsToggle = useRef<HTMLButtonElement>(null);
+  const agentsToggle = useRef<HTMLButtonElement>(null);
+  // Read by the Escape handler, which is registered once.
+  const insightsIsDrawerRef = useRef(insightsIsDrawer);
+  useEffect(() => {
+    insightsIsDrawerRef.current = insightsIsDrawer;
+  }, [insightsIsDrawer]);
 
   const { conversations: list, loading, refresh } = conversations;
 
@@ -119,7 +137,10 @@ export function Workspace({
 
   // A drawer left open in one layout does not reappear when the window changes size.
   useEffect(() => setSidebarOpen(false), [sidebarIsDrawer]);
-  useEffect(() => setInsightsOpen(false), [insightsIsDrawer]);
+  useEffect(() => {
+    setInsightsOpen(false);
+    setAgentsOpen(false);
+  }, [insightsIsDrawer]);
 
   // Drawers take focus when they open and give it back when Escape closes them.
   useEffect(() => {
@@ -139,6 +160,14 @@ export function Workspace({
         if (open) insightsToggle.current?.focus();
         return false;
       });
+      // As a drawer the agents panel closes like the others; as a column it stays, like Team & runs.
+      // (Escape inside the panel is the panel's own: there it may mean "no, do not delete".)
+      if (insightsIsDrawerRef.current) {
+        setAgentsOpen((open) => {
+          if (open) agentsToggle.current?.focus();
+          return false;
+        });
+      }
     };
     window.addEventListener("keydown", onKeyDown);
     return () => window.removeEventListener("keydown", onKeyDown);
@@ -187,6 +216,13 @@ export function Workspace({
   );
 
   const toggleInsights = (): void => {
+    if (agentsOpen) {
+      // From the agents panel to the team: the same place shows Team & runs again.
+      setAgentsOpen(false);
+      if (insightsIsDrawer) setInsightsOpen(true);
+      else setInsightsCollapsed(false);
+      return;
+    }
     if (insightsIsDrawer) {
       setInsightsOpen((open) => !open);
       setSidebarOpen(false);
@@ -195,8 +231,23 @@ export function Workspace({
     }
   };
 
+  const closeAgents = (): void => {
+    setAgentsOpen(false);
+    agentsToggle.current?.focus();
+  };
+
+  const toggleAgents = (): void => {
+    if (agentsOpen) {
+      closeAgents();
+      return;
+    }
+    setAgentsOpen(true);
+    setSidebarOpen(false);
+    setInsightsOpen(false);
+  };
+
   const title = selectedId === undefined ? "New conversation" : conversationTitle(current);
-  const drawerOpen = (sidebarIsDrawer && sidebarOpen) || (insightsIsDrawer && insightsOpen);
+  const drawerOpen = (sidebarIsDrawer && sidebarOpen) || (insightsIsDrawer && (insightsOpen || agentsOpen));
   const online = status.state === "connected";
 
   return (
@@ -207,6 +258,7 @@ export function Workspace({
         sidebarIsDrawer ? "sidebar-is-drawer" : "",
         insightsIsDrawer ? "insights-is-drawer" : "",
         sidebarOpen ? "sidebar-open" : "",
+        agentsOpen ? "agents-open" : "",
       ]
         .filter(Boolean)
         .join(" ")}
@@ -240,10 +292,26 @@ export function Workspace({
         <div className="topbar-actions">
           <ConnectionStatus status={status} onReconnect={reconnect} />
           <button
+            ref={agentsToggle}
+            type="button"
+            className="button button-quiet agents-toggle"
+            data-testid="agents-panel-toggle"
+            aria-expanded={agentsOpen}
+            aria-controls="insights"
+            onClick={toggleAgents}
+          >
+            <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+              <circle cx="9" cy="8" r="3.2" fill="none" stroke="currentColor" strokeWidth="1.8" />
+              <path d="M3 19c0-3.3 2.7-5.5 6-5.5s6 2.2 6 5.5" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+              <path d="M18 8v6M15 11h6" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+            </svg>
+            <span className="agents-toggle-label">Agents</span>
+          </button>
+          <button
             ref={insightsToggle}
             type="button"
             className="button button-quiet insights-toggle"
-            aria-expanded={insightsVisible}
+            aria-expanded={insightsVisible && !agentsOpen}
             aria-controls="insights"
             onClick={toggleInsights}
           >
@@ -332,9 +400,9 @@ export function Workspace({
         className="insights"
         tabIndex={-1}
         inert={!insightsVisible}
-        aria-label="Team and runs"
+        aria-label={agentsOpen ? "Agents" : "Team and runs"}
       >
-        {insightsIsDrawer && (
+        {insightsIsDrawer && !agentsOpen && (
           <div className="drawer-head">
             <button
               type="button"
@@ -349,18 +417,30 @@ export function Workspace({
             </button>
           </div>
         )}
-        <PanelSection title="Team" summary={runs.workingAgents.size > 0 ? `${runs.workingAgents.size} working` : undefined}>
-          {agentsError !== undefined && (
-            <p className="inline-error" role="alert">
-              {agentsError}
-            </p>
-          )}
-          <TeamGraph agents={agents} events={events} receivedAt={state?.receivedAt ?? NO_RECEIPTS} working={runs.workingAgents} />
-          <TeamList agents={agents} working={runs.workingAgents} />
-        </PanelSection>
-        <PanelSection title="Runs" summary={runs.totals.runs > 0 ? `${runs.totals.runs}` : undefined}>
-          <RunTimeline runs={runs} />
-        </PanelSection>
+        {/* Kept mounted while hidden: a half-typed agent form survives a look at the team graph. */}
+        <AgentsPanel
+          open={agentsOpen}
+          api={api}
+          agents={agents}
+          error={agentsError}
+          refresh={refreshAgents}
+          identity={identity}
+          onClose={closeAgents}
+        />
+        <div className="insights-team" hidden={agentsOpen}>
+          <PanelSection title="Team" summary={runs.workingAgents.size > 0 ? `${runs.workingAgents.size} working` : undefined}>
+            {agentsError !== undefined && (
+              <p className="inline-error" role="alert">
+                {agentsError}
+              </p>
+            )}
+            <TeamGraph agents={agents} events={events} receivedAt={state?.receivedAt ?? NO_RECEIPTS} working={runs.workingAgents} />
+            <TeamList agents={agents} working={runs.workingAgents} />
+          </PanelSection>
+          <PanelSection title="Runs" summary={runs.totals.runs > 0 ? `${runs.totals.runs}` : undefined}>
+            <RunTimeline runs={runs} />
+          </PanelSection>
+        </div>
       </aside>
 
       {drawerOpen && (
@@ -370,6 +450,7 @@ export function Workspace({
           onClick={() => {
             setSidebarOpen(false);
             setInsightsOpen(false);
+            setAgentsOpen(false);
           }}
         />
       )}
