@@ -393,11 +393,13 @@ function directAnswer(conversation: Conversation, tools: FunctionTool[]): string
   const { task, instructions } = conversation;
   if (task === "") return `${OFFLINE_INTRO}. There is no user message to answer yet.`;
   const writing = writingKind(task);
-  if (writing && (instructions.trim() === "" || /\b(?:writ|draft|edit|rewrit|summar|copy|prose|tone|wording|compos)/i.test(instructions))) {
+  const ownTools = tools.filter((tool) => !isHandoffTool(tool));
+  // An agent with no tools of its own can only answer in words: a writing request gets a draft.
+  if (writing && (ownTools.length === 0 || instructions.trim() === "" || /\b(?:writ|draft|edit|rewrit|summar|copy|prose|tone|wording|compos)/i.test(instructions))) {
     return writeDirectly(task, writing);
   }
   if (keywords(task).length === 0) return `${smallTalkOpener(task)}${OFFLINE_INTRO}. Tell me what you need.${roleNote(instructions)}`;
-  const names = tools.filter((tool) => !isHandoffTool(tool)).map((tool) => tool.name);
+  const names = ownTools.map((tool) => tool.name);
   const limits =
     names.length > 0
       ? `so I can only act through my tools (${names.join(", ")}), and none of them fits "${task}"`
