@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -24,6 +25,8 @@ import { pushLatency, idleClientsMemory } from "./gateway-bench.js";
  */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const QUESTION = "What is 17.5% of 2,480?";
+/** V8 limits for the memory-capped run: a smaller young generation and a ceiling on the old one. */
+const HEAP_CAP = ["--max-semi-space-size=4", "--max-old-space-size=140"];
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1000);
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const log = createLogger("silent");
@@ -98,27 +101,38 @@ try {
   const fullTurn = summarize(fullTurns);
   const handoff = summarize(handoffs);
 
-  const throughput: { concurrency: number; turnsPerSecond: number; p50: number; p99: number; rss: number }[] = [];
-  for (const concurrency of [1, 10, 100]) {
-    say(`platform: ${concurrency} concurrent conversations for ${THROUGHPUT_SECONDS} s …`);
+  type Throughput = { label: string; concurrency: number; turnsPerSecond: number; p50: number; p99: number; rss: number };
+  const measureThroughput = async (concurrency: number, pid: number, label: string): Promise<Throughput> => {
+    say(`platform: ${concurrency} concurrent conversations for ${THROUGHPUT_SECONDS} s (${label}) …`);
     const deadline = performance.now() + THROUGHPUT_SECONDS * 1000;
     const latencies: number[] = [];
     let peakRss = 0;
     const sampler = setInterval(() => {
-      rssMb(agents.pid ?? 0).then((rss) => (peakRss = Math.max(peakRss, rss)), () => {});
+      rssMb(pid).then(
+        (rss) => (peakRss = Math.max(peakRss, rss)),
+        (error: unknown) => say(`could not read the agents process's memory: ${String(error)}`),
+      );
     }, 200);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async (_, index) => {
-        const own = await conversations.create("bench", `load ${concurrency}/${index}`);
+        const own = await conversations.create("bench", `load ${label} ${concurrency}/${index}`);
         while (performance.now() < deadline) latencies.push((await turn(own.id, own.title)).fullTurn);
       }),
     );
     clearInterval(sampler);
     const elapsed = (performance.now() - started) / 1000;
     const summary = summarize(latencies);
-    throughput.push({ concurrency, turnsPerSecond: latencies.length / elapsed, p50: summary.p50, p99: summary.p99, rss: peakRss });
-  }
+    return { label, concurrency, turnsPerSecond: latencies.length / elapsed, p50: summary.p50, p99: summary.p99, rss: peakRss };
+  };
+  const throughput: Throughput[] = [];
+  for (const concurrency of [1, 10, 100]) throughput.push(await measureThroughput(concurrency, agents.pid ?? 0, "default"));
+
+  // The same load on an agents process whose V8 heap is capped: what memory costs in throughput.
+  agents.child.kill("SIGTERM");
+  await once(agents.child, "exit");
+  const capped = await startProcess("bin/agents.ts", env, /agents ready/, HEAP_CAP);
+  throughput.push(await measureThroughput(100, capped.pid ?? 0, HEAP_CAP.join(" ")));
 
   say("gateway: event push latency and idle clients …");
   const server = await startProcess("bin/server.ts", { ...env, PORT: "0", SWITCHBOARD_TOKEN: "bench-token-0123456789" }, /Switchboard server: (http:\/\/\S+)\//);
@@ -141,9 +155,14 @@ try {
   rmSync(redisDir, { recursive: true, force: true });
 }
 
-async function startProcess(script: string, env: Record<string, string>, ready: RegExp): Promise<{ pid: number | undefined; url: string }> {
+async function startProcess(
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  extraArgs: string[] = [],
+): Promise<{ pid: number | undefined; url: string; child: ChildProcess }> {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof") go to the measured processes, for profiling a run.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), ...extraArgs];
   const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let output = "";
@@ -151,7 +170,7 @@ async function startProcess(script: string, env: Record<string, string>, ready: 
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = ready.exec(output);
-      if (match) resolve({ pid: child.pid, url: match[1] ?? "" });
+      if (match) resolve({ pid: child.pid, url: match[1] ?? "", child });
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
@@ -170,7 +189,7 @@ function renderReport(r: {
   streamFloor: Summary;
   handoff: Summary;
   fullTurn: Summary;
-  throughput: { concurrency: number; turnsPerSecond: number; p50: number; p99: number; rss: number }[];
+  throughput: { label: string; concurrency: number; turnsPerSecond: number; p50: number; p99: number; rss: number }[];
   push: Summary;
   pushFloor: Summary;
   idle: { clients: number; rssMb: number; baselineMb: number };
@@ -201,9 +220,11 @@ function renderReport(r: {
     "",
     "## Throughput",
     "",
-    "| concurrent conversations | turns/s | turn p50 (ms) | turn p99 (ms) | agents process peak RSS (MB) |",
-    "|---|---|---|---|---|",
-    ...r.throughput.map((t) => `| ${t.concurrency} | ${t.turnsPerSecond.toFixed(1)} | ${ms(t.p50)} | ${ms(t.p99)} | ${t.rss.toFixed(0)} |`),
+    "| concurrent conversations | agents process | turns/s | turn p50 (ms) | turn p99 (ms) | agents process peak RSS (MB) |",
+    "|---|---|---|---|---|---|",
+    ...r.throughput.map(
+      (t) => `| ${t.concurrency} | ${t.label} | ${t.turnsPerSecond.toFixed(1)} | ${ms(t.p50)} | ${ms(t.p99)} | ${t.rss.toFixed(0)} |`,
+    ),
     "",
     "## Server memory",
     "",
