@@ -1,5 +1,6 @@
 import { ensureRedis } from "../platform/redis-server.js";
-import { loadConfiguration, onShutdown, run, startConfiguredAgents } from "./bootstrap.js";
+import { startConfiguredAgents } from "./configured-agents.js";
+import { loadConfiguration, onShutdown, run } from "./bootstrap.js";
 
 /** `npm run start:agents`: the agent workers alone; run as many as the load needs. */
 run(async () => {

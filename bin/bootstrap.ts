@@ -4,9 +4,7 @@ import dotenv from "dotenv";
 import { createLogger, type Logger } from "../platform/logger.js";
 import { RedisUnavailableError } from "../platform/redis-server.js";
 import { parseConfig, type Config } from "../shared/config.js";
-import { startAgents, type RunningAgents } from "../agents/agents-process.js";
 import { ConfigurationError } from "../agents/errors.js";
-import { builtInAgents } from "../agents/team/built-in-team.js";
 
 /** Reads `.env` and the environment; a bad setting stops the process with every problem listed. */
 export function loadConfiguration(): { config: Config; log: Logger } {
@@ -54,16 +52,4 @@ export function onShutdown(log: Logger, close: () => Promise<void>): void {
 export function saveEndpoint(dataDir: string, url: string, token: string): void {
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(path.join(dataDir, "endpoint.json"), `${JSON.stringify({ url, token })}\n`, { mode: 0o600 });
-}
-
-/** The agents process as configured: the built-in team, the specialists folder and the catalog. */
-export async function startConfiguredAgents(config: Config, redisUrl: string, log: Logger): Promise<RunningAgents> {
-  return startAgents({
-    config,
-    redisUrl,
-    log,
-    agents: await builtInAgents(),
-    catalogDir: config.catalogDir,
-    specialistsDir: config.specialistsDir,
-  });
 }

@@ -1,7 +1,8 @@
 import { ensureRedis } from "../platform/redis-server.js";
 import { startServer } from "../server/server-process.js";
 import { ensureClientBuilt } from "./client-build.js";
-import { loadConfiguration, onShutdown, run, startConfiguredAgents, saveEndpoint } from "./bootstrap.js";
+import { startConfiguredAgents } from "./configured-agents.js";
+import { loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
 
 /** `npm start`: Redis (private unless REDIS_URL is set), the agents and the server in one process. */
 run(async () => {

@@ -68,19 +68,8 @@ async function withFileLock<T>(file: string, work: () => Promise<T>, { timeoutMs
  */
 export async function ensureClientForTests(): Promise<void> {
   const tag = createHash("sha256").update(ROOT).digest("hex").slice(0, 12);
-  await withFileLock(path.join(tmpdir(), `switchboard-client-build-${tag}.lock`), async () => {
-    // Vite takes the bundle's NODE_ENV from the process before its mode, and vitest sets "test":
-    // that would bundle React's development build (bigger, slower, StrictMode double effects),
-    // unlike what `npm start` serves, and leave it in client/dist for the next `npm start`.
-    const previous = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    try {
-      await ensureClientBuilt(createLogger("silent"));
-    } finally {
-      if (previous === undefined) delete process.env.NODE_ENV;
-      else process.env.NODE_ENV = previous;
-    }
-  });
+  // Two test files may start at once: one builds, the other waits for it.
+  await withFileLock(path.join(tmpdir(), `switchboard-client-build-${tag}.lock`), () => ensureClientBuilt(createLogger("silent")));
 }
 
 export function launchBrowser(): Promise<Browser> {
