@@ -203,6 +203,7 @@ function renderReport(r: {
     `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${r.machine}.`,
     "The offline model runs at zero delay; one agents process and one server process, each a separate",
     "Node process, on one private Redis. Floors are measured in the same run; ratios compare against them.",
+    "Where the time and memory go, and what would cut them: [performance.md](performance.md).",
     "",
     "## Latency (ms)",
     "",
