@@ -27,7 +27,6 @@ export type HandoffMode = z.infer<typeof HandoffMode>;
 export const RunFailureCode = z.enum([
   "step_limit",
   "token_budget",
-  "handoff_depth",
   "model_error",
   "agent_unavailable",
   "internal",

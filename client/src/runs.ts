@@ -166,8 +166,6 @@ export function describeFailure(code: RunFailureCode): string {
       return "It reached its step limit before finishing.";
     case "token_budget":
       return "It ran out of its token budget.";
-    case "handoff_depth":
-      return "It was handed on too many times in a row, so it stopped to avoid a loop.";
     case "model_error":
       return "The language model could not be reached or kept failing.";
     case "agent_unavailable":

@@ -52,7 +52,7 @@ describe("deriveRuns", () => {
 });
 
 it("describes every failure code in words", () => {
-  for (const code of ["step_limit", "token_budget", "handoff_depth", "model_error", "agent_unavailable", "internal"] as const) {
+  for (const code of ["step_limit", "token_budget", "model_error", "agent_unavailable", "internal"] as const) {
     expect(describeFailure(code).length).toBeGreaterThan(10);
   }
 });
