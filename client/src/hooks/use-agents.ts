@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { RequestError, type AgentSummary, type SwitchboardApi } from "../api.js";
+import { useRefreshOnFocus } from "./use-refresh-on-focus.js";
 
 export interface AgentsState {
   agents: readonly AgentSummary[];
@@ -47,12 +48,7 @@ export function useAgents(api: SwitchboardApi, mentioned: ReadonlySet<string>, o
     }
   }, [api]);
 
-  useEffect(() => {
-    void refresh();
-    const onFocus = (): void => void refresh();
-    window.addEventListener("focus", onFocus);
-    return () => window.removeEventListener("focus", onFocus);
-  }, [refresh]);
+  useRefreshOnFocus(refresh);
 
   useEffect(() => {
     const known = new Set(agents.map((agent) => agent.name));

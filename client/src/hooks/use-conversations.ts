@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { RequestError, type Conversation, type SwitchboardApi } from "../api.js";
+import { useRefreshOnFocus } from "./use-refresh-on-focus.js";
 
 export interface ConversationsState {
   conversations: readonly Conversation[];
@@ -32,12 +33,7 @@ export function useConversations(api: SwitchboardApi, onUnauthorized: (message: 
     }
   }, [api]);
 
-  useEffect(() => {
-    void refresh();
-    const onFocus = (): void => void refresh();
-    window.addEventListener("focus", onFocus);
-    return () => window.removeEventListener("focus", onFocus);
-  }, [refresh]);
+  useRefreshOnFocus(refresh);
 
   const create = useCallback(
     async (title?: string) => {
