@@ -6,12 +6,12 @@ import type { Conversations } from "../platform/conversations.js";
 import type { ConversationLog } from "../platform/conversation-log.js";
 import type { Logger } from "../platform/logger.js";
 import type { LogTail } from "../platform/log-tail.js";
-import { ConversationId, Cursor, messageText } from "../shared/api.js";
+import { ClientMsgId, ConversationId, Cursor, messageText } from "../shared/api.js";
 import { MessageDelta } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import type { AckResponse, ClientToServerEvents, ServerToClientEvents } from "../shared/socket-events.js";
 import type { Identity } from "./auth.js";
-import { HttpError } from "./http-error.js";
+import { HttpError, parseInput } from "./http-error.js";
 import type { MessageIntake } from "./message-intake.js";
 
 interface SocketData {
@@ -68,13 +68,13 @@ export class Gateway {
       .object({
         conversationId: ConversationId,
         text: messageText(this.deps.maxMessageChars),
-        clientMsgId: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "clientMsgId: 1–64 letters, digits, '-' or '_'"),
+        clientMsgId: ClientMsgId,
       })
       .strict();
 
     socket.on("conversation:join", (payload, ack) =>
       this.answer(ack, async () => {
-        const { conversationId, after } = parse(JoinPayload, payload);
+        const { conversationId, after } = parseInput(JoinPayload, payload);
         await this.owned(socket, conversationId);
         // A second join of the same conversation (a client resyncing) replaces the first.
         const previous = socket.data.following.get(conversationId);
@@ -98,7 +98,7 @@ export class Gateway {
 
     socket.on("message:send", (payload, ack) =>
       this.answer(ack, async () => {
-        const input = parse(SendPayload, payload);
+        const input = parseInput(SendPayload, payload);
         const conversation = await this.owned(socket, input.conversationId);
         const owner = socket.data.identity.user;
         const eventId = await this.deps.intake.post({ owner, title: conversation.title, ...input });
@@ -176,10 +176,4 @@ export class Gateway {
   async close(): Promise<void> {
     await this.io.close();
   }
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new HttpError(400, "invalid_request", z.prettifyError(parsed.error));
-  return parsed.data;
 }

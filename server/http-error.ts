@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler } from "express";
+import { z } from "zod";
 import type { Logger } from "../platform/logger.js";
 
 /** An error meant for the client: status, stable code and a message a person can act on. */
@@ -10,6 +11,13 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Validates input at the edge; a mismatch is a 400 whose message names each field at fault. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, code = "invalid_request"): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new HttpError(400, code, z.prettifyError(parsed.error));
+  return parsed.data;
 }
 
 /** Maps every error to `{error: {code, message}}`; internals are logged, never sent. */

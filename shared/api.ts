@@ -23,11 +23,14 @@ export function messageText(maxChars: number) {
     .refine((text) => text.length <= maxChars, `text must be at most ${maxChars} characters`);
 }
 
+/** Chosen by a client for each message; a retry with the same id posts nothing new. */
+export const ClientMsgId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "clientMsgId: 1–64 letters, digits, '-' or '_'");
+
 export function PostMessageBody(maxChars: number) {
   return z
     .object({
       text: messageText(maxChars),
-      clientMsgId: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "clientMsgId: 1–64 letters, digits, '-' or '_'").optional(),
+      clientMsgId: ClientMsgId.optional(),
     })
     .strict();
 }

@@ -1,11 +1,10 @@
 import { Router } from "express";
-import { z } from "zod";
 import type { AgentQueues } from "../../agents/agent-queues.js";
 import type { AgentRegistry } from "../../platform/agent-registry.js";
 import { AgentName, MANAGER } from "../../shared/agent-name.js";
 import { AgentSpecInput, referenceProblems, type AgentSpec } from "../../shared/agent-spec.js";
 import type { AgentView } from "../../shared/api.js";
-import { HttpError } from "../http-error.js";
+import { HttpError, parseInput } from "../http-error.js";
 
 /** The team through the API: anyone may read it; only the admin may change it. */
 export function agentRoutes(deps: { registry: AgentRegistry; queues: AgentQueues; defaultModel: string }): Router {
@@ -29,12 +28,11 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: AgentQueues
 
   /** Schema check, then what the spec names must exist: tools offered by agents processes, agents of the team. */
   const validated = async (body: unknown) => {
-    const parsed = AgentSpecInput.safeParse(body ?? {});
-    if (!parsed.success) throw new HttpError(400, "invalid_agent", z.prettifyError(parsed.error));
+    const spec = parseInput(AgentSpecInput, body ?? {}, "invalid_agent");
     const [agents, tools] = await Promise.all([deps.registry.list(), deps.registry.tools()]);
-    const problems = referenceProblems(parsed.data, { agents: agents.map((a) => a.name), tools: tools.map((t) => t.name) });
+    const problems = referenceProblems(spec, { agents: agents.map((a) => a.name), tools: tools.map((t) => t.name) });
     if (problems.length > 0) throw new HttpError(400, "invalid_agent", problems.join("\n"));
-    return parsed.data;
+    return spec;
   };
 
   router.get("/agents", async (_request, response) => {

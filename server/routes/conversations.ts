@@ -4,7 +4,7 @@ import type { Conversations } from "../../platform/conversations.js";
 import type { ConversationLog } from "../../platform/conversation-log.js";
 import type { LogTail } from "../../platform/log-tail.js";
 import { ConversationId, CreateConversationBody, Cursor, PostMessageBody } from "../../shared/api.js";
-import { HttpError } from "../http-error.js";
+import { HttpError, parseInput } from "../http-error.js";
 import type { MessageIntake } from "../message-intake.js";
 
 const EventsQuery = z.object({
@@ -12,12 +12,6 @@ const EventsQuery = z.object({
   /** Long poll: wait up to this many ms for the first new event. */
   wait: z.coerce.number().int().min(0).max(30_000).optional(),
 });
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, code = "invalid_request"): T {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) throw new HttpError(400, code, z.prettifyError(parsed.error));
-  return parsed.data;
-}
 
 export function conversationRoutes(deps: {
   conversations: Conversations;
@@ -37,7 +31,7 @@ export function conversationRoutes(deps: {
   };
 
   router.post("/conversations", async (request, response) => {
-    const body = parse(CreateConversationBody, request.body);
+    const body = parseInput(CreateConversationBody, request.body ?? {});
     response.status(201).json(await deps.conversations.create(response.locals.identity.user, body.title));
   });
 
@@ -52,14 +46,14 @@ export function conversationRoutes(deps: {
   router.post("/conversations/:id/messages", async (request, response) => {
     const owner = response.locals.identity.user;
     const conversation = await owned(owner, request.params.id);
-    const body = parse(messageBody, request.body, "invalid_message");
+    const body = parseInput(messageBody, request.body ?? {}, "invalid_message");
     const eventId = await deps.intake.post({ owner, conversationId: conversation.id, title: conversation.title, ...body });
     response.status(202).json({ eventId });
   });
 
   router.get("/conversations/:id/events", async (request, response) => {
     const conversation = await owned(response.locals.identity.user, request.params.id);
-    const query = parse(EventsQuery, request.query, "invalid_query");
+    const query = parseInput(EventsQuery, request.query, "invalid_query");
     const events = await deps.tail.next(conversation.id, query.after ?? "0", query.wait ?? 0);
     response.json({ events });
   });
