@@ -78,12 +78,10 @@ export async function seedRegistry(options: {
   }
   if (problems.length > 0) throw new ConfigurationError(`the team has problems:\n${problems.map((p) => `  • ${p}`).join("\n")}`);
 
-  for (const seed of byName.values()) {
-    const current = stored.find((spec) => spec.name === seed.spec.name);
-    if (current?.source === "api") {
-      log.info({ agent: seed.spec.name }, "keeping the agent as last changed through the API");
-      continue;
-    }
-    await registry.put(seed.spec, seed.source, seed.origin);
-  }
+  const writes = [...byName.values()].filter((seed) => {
+    const keep = stored.find((spec) => spec.name === seed.spec.name)?.source === "api";
+    if (keep) log.info({ agent: seed.spec.name }, "keeping the agent as last changed through the API");
+    return !keep;
+  });
+  await registry.putAll(writes);
 }

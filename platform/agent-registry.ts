@@ -38,7 +38,7 @@ export class AgentRegistry {
     const spec = stamp(input, source, origin);
     const created = await this.redis.hsetnx(this.keys.agents(), spec.name, JSON.stringify(spec));
     if (created === 0) return undefined;
-    await this.announce(spec.name, "created");
+    await this.announce([spec.name], "created");
     return spec;
   }
 
@@ -46,13 +46,21 @@ export class AgentRegistry {
   async put(input: AgentSpecFields, source: AgentSource, origin?: string): Promise<AgentSpec> {
     const spec = stamp(input, source, origin);
     await this.redis.hset(this.keys.agents(), spec.name, JSON.stringify(spec));
-    await this.announce(spec.name, "updated");
+    await this.announce([spec.name], "updated");
     return spec;
+  }
+
+  /** Writes several agents at once, announced as one change (an agents process seeding its team). */
+  async putAll(entries: { spec: AgentSpecFields; source: AgentSource; origin?: string }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const specs = entries.map(({ spec, source, origin }) => stamp(spec, source, origin));
+    await this.redis.hset(this.keys.agents(), Object.fromEntries(specs.map((spec) => [spec.name, JSON.stringify(spec)])));
+    await this.announce(specs.map((spec) => spec.name), "updated");
   }
 
   async delete(name: string): Promise<boolean> {
     const removed = await this.redis.hdel(this.keys.agents(), name);
-    if (removed > 0) await this.announce(name, "deleted");
+    if (removed > 0) await this.announce([name], "deleted");
     return removed > 0;
   }
 
@@ -69,8 +77,8 @@ export class AgentRegistry {
     await this.redis.hset(this.keys.tools(), Object.fromEntries(tools.map((tool) => [tool.name, JSON.stringify(tool)])));
   }
 
-  private async announce(agent: string, change: "created" | "updated" | "deleted"): Promise<void> {
-    await this.redis.multi().incr(this.keys.agentsVersion()).publish(this.keys.agentsChanged(), JSON.stringify({ agent, change })).exec();
+  private async announce(agents: string[], change: "created" | "updated" | "deleted"): Promise<void> {
+    await this.redis.multi().incr(this.keys.agentsVersion()).publish(this.keys.agentsChanged(), JSON.stringify({ agents, change })).exec();
   }
 }
 
