@@ -12,8 +12,8 @@ import {
   transferParameters,
   type HandoffCandidate,
 } from "./handoff-tools.js";
-import { TextMatcher } from "./model/text-match.js";
-import type { TurnJob } from "./run-state.js";
+import { RelevanceIndex } from "./text/relevance.js";
+import type { TurnJob } from "../shared/jobs.js";
 
 /** Handoff targets offered in one model call at most; a larger team is narrowed by relevance. */
 export const MAX_HANDOFF_CANDIDATES = 8;
@@ -33,7 +33,7 @@ export function handoffCandidates(agent: AgentDefinition, directory: AgentDirect
     .filter((target): target is AgentDefinition => target !== undefined)
     .map((target) => ({ name: target.name, description: target.description }));
   if (targets.length <= MAX_HANDOFF_CANDIDATES) return targets;
-  const ranked = new TextMatcher(targets.map((target) => ({ id: target.name, text: target.description }))).rank(request);
+  const ranked = new RelevanceIndex(targets.map((target) => ({ id: target.name, text: target.description }))).rank(request);
   const keep = new Set(ranked.slice(0, MAX_HANDOFF_CANDIDATES).map((ranking) => ranking.id));
   return targets.filter((target) => keep.has(target.name));
 }

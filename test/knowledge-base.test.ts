@@ -7,7 +7,7 @@ import { KnowledgeBase } from "../agents/tools/knowledge-base.js";
 import { searchKnowledgeBaseTool, trimToSentences } from "../agents/tools/search-knowledge-base.js";
 import { createLogger } from "../platform/logger.js";
 
-const context = { conversationId: "c", runId: "r", agent: "a", log: createLogger("silent") };
+const context = { conversationId: "c", runId: "r", agent: "a", idempotencyKey: "r:1", log: createLogger("silent") };
 
 let scratch: string;
 beforeAll(async () => {

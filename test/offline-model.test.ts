@@ -15,8 +15,8 @@ import {
   transferParameters,
   type HandoffCandidate,
 } from "../agents/handoff-tools.js";
-import { createOfflineFetch } from "../agents/model/offline-fetch.js";
-import { splitRequest } from "../agents/model/request-parts.js";
+import { createOfflineFetch } from "../agents/model/offline/offline-fetch.js";
+import { splitRequest } from "../agents/model/offline/request-parts.js";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "./support/chat-completions-server.js";
 
 // ——— a team, as the agent runtime would describe it ———
@@ -499,13 +499,13 @@ describe("offline model: a specialist without a fitting tool writes from the req
   const writerInstructions = "You are the writer. You draft, rewrite and summarize text.";
   const ask = async (task: string) => answerOf(await complete([{ role: "system", content: writerInstructions }, { role: "user", content: task }]));
 
-  it("drafts a titled note from the request's own words", async () => {
-    const answer = await ask("Draft a short announcement about the new delegate feature");
-    const [title, blank, ...rest] = answer.split("\n");
-    expect(title).toBe("**The New Delegate Feature**");
-    expect(blank).toBe("");
-    expect(rest.join(" ")).toContain("This announcement is about the new delegate feature.");
-    expect(answer).toContain("offline model");
+  it("drafts a few sentences from the request's own words, and says where they come from", async () => {
+    const answer = await ask("Draft a short announcement about the new delegate feature for the team");
+    const [draft, note] = answer.split("\n\n");
+    expect(draft).toBe(
+      "This announcement for the team is about the new delegate feature. It says what is changing, who it affects and what happens next. The specifics (names, dates and numbers) still need to be added.",
+    );
+    expect(note).toMatch(/^\(Draft by Switchboard's offline model: .+\)$/);
   });
 
   it("rewrites text more formally", async () => {

@@ -2,6 +2,7 @@ import { all, create, type BigNumber, type MathNode, type MathType, type Unit } 
 import { z } from "zod";
 import { defineTool } from "../define-tool.js";
 import { ToolError } from "../errors.js";
+import { OPERATOR_WORDS } from "../text/operator-words.js";
 
 /**
  * Exact arithmetic for the agents: mathjs with BigNumbers (so 0.1 + 0.2 is 0.3), after turning the
@@ -92,23 +93,6 @@ const UNIT_WORDS: ReadonlyArray<[RegExp, string]> = [
   [/\bpounds?\b/gi, "lb"],
   [/\bkph\b|\bkmh\b/gi, "km/h"],
   [/\bmph\b/gi, "mi/h"],
-];
-
-/** Operator words and symbols, in the order they must be replaced (longer phrases first). */
-const OPERATOR_WORDS: ReadonlyArray<[RegExp, string]> = [
-  [/\bto the power of\b/gi, "^"],
-  [/\bmultiplied by\b/gi, "*"],
-  [/\bdivided by\b/gi, "/"],
-  [/\bsquare root of\s*(\d+(?:\.\d+)?)/gi, "sqrt($1)"],
-  [/\bplus\b/gi, "+"],
-  [/\bminus\b/gi, "-"],
-  [/\btimes\b/gi, "*"],
-  [/\bsquared\b/gi, "^2"],
-  [/\bcubed\b/gi, "^3"],
-  [/[×✕]/g, "*"],
-  [/÷/g, "/"],
-  [/[−–]/g, "-"],
-  [/\binto\b/gi, "to"],
 ];
 
 /** Leading request words and trailing punctuation that are not part of the expression. */

@@ -3,8 +3,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lexer, type MarkedToken, type Tokens } from "marked";
 import MiniSearch from "minisearch";
-import { stemmer } from "stemmer";
 import { ConfigurationError } from "../errors.js";
+import { isStopWord } from "../text/stop-words.js";
+import { stem } from "../text/terms.js";
 
 /** The repository root, found from this file rather than the working directory. */
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -15,18 +16,6 @@ export const DEFAULT_DOCS_DIR = path.join(REPO_ROOT, "docs");
 const MAX_PASSAGE_CHARS = 800;
 const SECTION_SEPARATOR = " › ";
 const MARKDOWN_FILE = /\.(?:md|markdown)$/i;
-
-/**
- * Words too common to say anything about a page. Dropping them keeps "how does delegation work"
- * from matching every passage that contains "how" or "does".
- */
-const STOP_WORDS: ReadonlySet<string> = new Set(
-  (
-    "a an and are as at be by can do does did for from had has have how i if in into is it its me my no " +
-    "not of on or our so than that the their them then there these they this to was we were what when " +
-    "where which who why will with you your"
-  ).split(" "),
-);
 
 /** One searchable piece of a document: a section, or a chunk of a long one. */
 interface Passage {
@@ -57,8 +46,8 @@ export interface KnowledgeMatch {
  */
 export function normalizeTerm(term: string): string[] | null {
   const lower = term.toLowerCase();
-  if (lower.length < 2 || STOP_WORDS.has(lower)) return null;
-  return [...new Set([stemmer(lower), lower])];
+  if (lower.length < 2 || isStopWord(lower)) return null;
+  return [...new Set([stem(lower), lower])];
 }
 
 /** Plain text of one block, or undefined for blocks that carry no prose (spacing, rules, HTML). */

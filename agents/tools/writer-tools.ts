@@ -1,8 +1,8 @@
 import nlp from "compromise";
-import { stemmer } from "stemmer";
 import { z } from "zod";
 import { defineTool } from "../define-tool.js";
 import { ToolError } from "../errors.js";
+import { stem } from "../text/terms.js";
 
 /**
  * The writer's tools. compromise does the language work (sentence and term segmentation,
@@ -57,7 +57,7 @@ function isContentWord(term: Term): boolean {
 
 /** Content words by stem, so "agent" and "agents" count as one topic. */
 function contentStems(sentence: Sentence): string[] {
-  return sentence.terms.filter(isContentWord).map((term) => stemmer(term.normal));
+  return sentence.terms.filter(isContentWord).map((term) => stem(term.normal));
 }
 
 /**
@@ -66,11 +66,11 @@ function contentStems(sentence: Sentence): string[] {
  */
 function scoreSentences(sentences: Sentence[]): Map<number, number> {
   const frequency = new Map<string, number>();
-  for (const stem of sentences.flatMap(contentStems)) frequency.set(stem, (frequency.get(stem) ?? 0) + 1);
+  for (const word of sentences.flatMap(contentStems)) frequency.set(word, (frequency.get(word) ?? 0) + 1);
   const scores = new Map<number, number>();
   for (const sentence of sentences) {
     const stems = contentStems(sentence);
-    const total = stems.reduce((sum, stem) => sum + (frequency.get(stem) ?? 0), 0);
+    const total = stems.reduce((sum, word) => sum + (frequency.get(word) ?? 0), 0);
     scores.set(sentence.index, stems.length === 0 ? 0 : total / Math.sqrt(stems.length));
   }
   return scores;

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createOfflineFetch } from "../../agents/model/offline-fetch.js";
+import { createOfflineFetch } from "../../agents/model/offline/offline-fetch.js";
 
 /**
  * A real HTTP server speaking the chat completions protocol through the offline model, for tests
@@ -18,6 +18,8 @@ export interface ChatCompletionsServerOptions {
   delayMs?: number;
   /** Called for every request with a body, in order; a fault returned is served instead of the model. */
   faults?: (requestIndex: number, body: unknown) => ScriptedFault | undefined;
+  /** Called for every request with a body; the answer waits until the promise it returns settles. */
+  hold?: (requestIndex: number, body: unknown) => Promise<void> | undefined;
 }
 
 export interface ChatCompletionsServer {
@@ -51,6 +53,7 @@ export async function startChatCompletionsServer(options: ChatCompletionsServerO
       requests.push(parsed);
       const fault = options.faults?.(index, parsed);
       if (fault) return sendFault(response, fault);
+      await options.hold?.(index, parsed);
     }
     const answer = await offlineFetch(`http://${request.headers.host ?? "127.0.0.1"}${request.url ?? "/"}`, {
       method: request.method ?? "GET",

@@ -1,5 +1,7 @@
+import nlp from "compromise";
+import { sentences } from "../../text/sentences.js";
+import { terms } from "../../text/terms.js";
 import { leadingWord, splitPayload } from "./request-parts.js";
-import { terms } from "./text-match.js";
 
 /**
  * What the offline model writes itself when an agent asked to write has no tool for it: a rule-based
@@ -77,6 +79,11 @@ const DRAFT_SUBJECT =
 const SMALL_WORDS = new Set(["a", "an", "the", "of", "to", "for", "and", "or", "in", "on", "at", "by", "with", "about"]);
 const SUMMARY_SENTENCES = 2;
 const OFFLINE_NOTE = "Switchboard's offline model";
+const DRAFT_NOTE = `(Draft by ${OFFLINE_NOTE}: a template filled from your request's words, with no facts added.)`;
+const MAX_TITLE_WORDS = 6;
+const MAX_PHRASE_WORDS = 4;
+/** Words a title leaves out of a noun phrase: "the", "our", "it". */
+const NOT_IN_TITLE: ReadonlySet<string> = new Set(["Determiner", "Possessive", "Pronoun"]);
 
 /** The kind of writing a task asks for, from its leading verb. */
 export function writingKind(task: string): WritingKind | undefined {
@@ -122,13 +129,6 @@ function tidy(text: string): string {
     .join(" ");
 }
 
-function sentences(text: string): string[] {
-  return text
-    .split(/(?<=[.!?])\s+|\n+/)
-    .map((sentence) => sentence.trim().replace(/^[,;]\s*/, ""))
-    .filter((sentence) => /[a-z0-9]/i.test(sentence));
-}
-
 /** Extractive: the sentences whose words recur most in the text, in their original order. */
 function summarize(task: string): string {
   const text = material(task);
@@ -153,7 +153,7 @@ function summarize(task: string): string {
   return `Summary:\n\n${lines}\n\n(Extractive summary by ${OFFLINE_NOTE}: the ${SUMMARY_SENTENCES} most central sentences, not an LLM's rewording.)`;
 }
 
-/** A title and three sentences built from the request's own words; it adds no facts. */
+/** Three sentences built from the request's own words, and a note saying where they come from; it adds no facts. */
 function draft(task: string): string {
   const request = task
     .replace(/^\s*(?:(?:please|can you|could you|would you)\s+)*/i, "")
@@ -163,22 +163,55 @@ function draft(task: string): string {
   const kind = kindMatch?.[1]?.toLowerCase() ?? "note";
   const rest = (kindMatch ? request.slice(kindMatch[0].length) : request).trim();
   const subject = DRAFT_SUBJECT.exec(rest);
-  const audience = subject ? subject[1] : /^(?:to|for)\s+/i.test(rest) ? rest.replace(/^(?:to|for)\s+/i, "") : undefined;
-  const topic = subject ? subject[2] : audience === undefined && rest !== "" ? rest : undefined;
-  const title = topic ?? (audience ? `${kind} for ${audience}` : kind);
-  const opening = topic
-    ? `This ${kind}${audience ? ` for ${audience}` : ""} is about ${topic}.`
-    : `This ${kind}${audience ? ` is for ${audience}; it` : ""} has no topic yet: say what it should be about.`;
-  const lines = [
-    `**${titleCase(title)}**`,
-    "",
-    opening,
-    "It should say what is changing, who it affects and what happens next.",
-    "Add the specifics (names, dates, numbers) before you send it.",
-    "",
-    `(Draft by ${OFFLINE_NOTE}: a template filled from your request's words, with no facts added.)`,
-  ];
-  return lines.join("\n");
+  // "about the new search for customers": the audience may follow the topic.
+  const trailing = subject && !subject[1] ? /^(.+?)\s+for\s+(.+)$/i.exec(subject[2] ?? "") : null;
+  const audience = trailing?.[2] ?? (subject ? subject[1] : /^(?:to|for)\s+/i.test(rest) ? rest.replace(/^(?:to|for)\s+/i, "") : undefined);
+  const topic = trailing?.[1] ?? (subject ? subject[2] : audience === undefined && rest !== "" ? rest : undefined);
+  const body = topic
+    ? [
+        `This ${kind}${audience ? ` for ${audience}` : ""} is about ${topic}.`,
+        "It says what is changing, who it affects and what happens next.",
+        "The specifics (names, dates and numbers) still need to be added.",
+      ]
+    : [`This ${kind}${audience ? ` is for ${audience}; it` : ""} has no topic yet: say what it should be about.`];
+  return `${body.join(" ")}\n\n${DRAFT_NOTE}`;
+}
+
+/**
+ * A text and the offline model's note after it, apart: the note says where a draft comes from,
+ * so revising and reviewing work on the text and leave the note last.
+ */
+export function separateNote(text: string): { text: string; note: string | undefined } {
+  const match = /\n\s*\n(\([^\n]*offline model[^\n]*\))\s*$/.exec(text);
+  if (!match) return { text: text.trim(), note: undefined };
+  return { text: text.slice(0, match.index).trim(), note: match[1] };
+}
+
+/** A short title for a text: its first sentence when short, else its topic ("New Search Feature"). */
+export function titleFor(text: string): string {
+  const first = firstSentence(text);
+  return titleCase(first.split(/\s+/).length <= MAX_TITLE_WORDS ? first : topicOf(text));
+}
+
+/**
+ * What a text is about: the longest short noun phrase compromise finds in its first sentence,
+ * without determiners ("This note is about the new search feature." → "new search feature").
+ */
+export function topicOf(text: string): string {
+  const first = firstSentence(text);
+  const phrases = nlp(first)
+    .nouns()
+    .json()
+    .map((noun: { terms: { text: string; tags: string[] }[] }) =>
+      noun.terms.filter((term) => !term.tags.some((tag) => NOT_IN_TITLE.has(tag))).map((term) => term.text),
+    )
+    .filter((phrase: string[]) => phrase.length > 0 && phrase.length <= MAX_PHRASE_WORDS);
+  const longest = phrases.reduce((best: string[], phrase: string[]) => (phrase.length > best.length ? phrase : best), []);
+  return (longest.length > 0 ? longest : first.split(/\s+/).slice(0, MAX_PHRASE_WORDS)).join(" ").replace(/[.!?:;,]+$/, "");
+}
+
+function firstSentence(text: string): string {
+  return (sentences(text)[0] ?? text).replace(/[.!?:;,]+$/, "").trim();
 }
 
 function titleCase(text: string): string {

@@ -1,4 +1,4 @@
-import { asRecord } from "./tool-arguments.js";
+import { asRecord } from "./json-schema.js";
 
 /**
  * Reads what came back from a tool or a handoff. Conventions relied on (JSON in the tool message):

@@ -1,18 +1,27 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import { z } from "zod";
-import { offlineReply, requestHash, type OfflineReply } from "./offline-model.js";
+import { createHash } from "node:crypto";
 
 /**
- * The OpenAI chat completions wire protocol, served in-process by the offline model, for the `fetch`
- * option of the `openai` SDK: the SDK's request, SSE streaming, retry and tool-call code runs for real.
+ * The OpenAI chat completions wire protocol, served in-process for the `fetch` option of the `openai`
+ * SDK: the SDK's request, SSE streaming, retry and tool-call code runs for real. What the model says
+ * comes from `reply`: the offline model, or a test's scripted model.
  */
 
-/** The model id the offline model lists; it answers to any requested id and echoes it back. */
-export const OFFLINE_MODEL_ID = "offline";
+/** One reply of a model, as the wire protocol carries it. */
+export interface ModelReply {
+  content: string | null;
+  toolCalls: { id: string; name: string; arguments: string }[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
 
-export interface OfflineFetchOptions {
+export interface ChatCompletionsFetchOptions {
   /** Wait between streamed words (and tool-argument pieces); 0 streams everything at once. */
   delayMs: number;
+  /** What the model answers to a validated request. May throw to fail the request with a 500. */
+  reply: (request: ChatCompletionCreateParams) => ModelReply;
+  /** The model id GET /models lists; requests may name any id and get it echoed back. */
+  modelId: string;
 }
 
 const ERROR_TYPE = "invalid_request_error";
@@ -51,10 +60,10 @@ const ChatRequest = z.looseObject({
     .optional(),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-  n: z.literal(1, { error: "the offline model returns one choice; n must be 1" }).nullish(),
+  n: z.literal(1, { error: "this model returns one choice; n must be 1" }).nullish(),
 });
 
-export function createOfflineFetch(options: OfflineFetchOptions): typeof fetch {
+export function createChatCompletionsFetch(options: ChatCompletionsFetchOptions): typeof fetch {
   const delayMs = Math.max(0, options.delayMs);
   return async (input, init) => {
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined;
@@ -66,26 +75,36 @@ export function createOfflineFetch(options: OfflineFetchOptions): typeof fetch {
       if (method !== "POST") return errorResponse(405, `Use POST for ${url.pathname}.`, null, "method_not_allowed");
       const body = await readBody(input, init);
       throwIfAborted(signal);
-      return chatCompletions(body, delayMs, signal);
+      return chatCompletions(body, delayMs, signal, options.reply);
     }
     const modelPath = /\/models(?:\/([^/]+))?$/.exec(path);
-    if (modelPath && method === "GET") return modelsResponse(modelPath[1]);
-    return errorResponse(404, `Unknown path: ${method} ${url.pathname}. The offline model serves POST /chat/completions and GET /models.`, null, "unknown_url");
+    if (modelPath && method === "GET") return modelsResponse(modelPath[1], options.modelId);
+    return errorResponse(404, `Unknown path: ${method} ${url.pathname}. This model serves POST /chat/completions and GET /models.`, null, "unknown_url");
   };
 }
 
 // ——— chat completions ———
 
-function chatCompletions(body: string, delayMs: number, signal: AbortSignal | undefined): Response {
+function chatCompletions(
+  body: string,
+  delayMs: number,
+  signal: AbortSignal | undefined,
+  answer: ChatCompletionsFetchOptions["reply"],
+): Response {
   const parsed = parseRequest(body);
   if ("error" in parsed) return parsed.error;
   const request = parsed.request;
-  const reply = offlineReply(request);
+  let reply: ModelReply;
+  try {
+    reply = answer(request);
+  } catch (error) {
+    return errorResponse(500, error instanceof Error ? error.message : String(error), null, "server_error");
+  }
   const base = {
     id: `chatcmpl-${requestHash(request).slice(0, 24)}`,
     created: Math.floor(Date.now() / 1000),
     model: request.model,
-    system_fingerprint: "offline",
+    system_fingerprint: "switchboard",
   };
   const headers = { "x-request-id": `req_${base.id.slice(9)}` };
   if (!request.stream) return json(200, completionObject(base, reply), headers);
@@ -115,7 +134,7 @@ function parseRequest(body: string): ParsedRequest {
   }
   const pairing = toolPairingProblem(result.data.messages);
   if (pairing) return { error: errorResponse(400, pairing.message, pairing.param, "invalid_tool_messages") };
-  // Validated above for every field the offline model reads; the rest passes through untouched.
+  // Validated above for every field a reply reads; the rest passes through untouched.
   return { request: raw as ChatCompletionCreateParams };
 }
 
@@ -146,7 +165,7 @@ function toolPairingProblem(messages: z.infer<typeof Message>[]): { message: str
   return undefined;
 }
 
-function completionObject(base: ResponseBase, reply: OfflineReply): ChatCompletion {
+function completionObject(base: ResponseBase, reply: ModelReply): ChatCompletion {
   const toolCalls = reply.toolCalls.map((call) => ({
     id: call.id,
     type: "function" as const,
@@ -188,7 +207,7 @@ interface StreamEvent {
  * content exactly) or, for tool calls, a first delta with id and name then argument pieces; a chunk
  * with the finish reason; the usage chunk when asked for; `[DONE]`.
  */
-function streamEvents(base: ResponseBase, reply: OfflineReply, includeUsage: boolean): StreamEvent[] {
+function streamEvents(base: ResponseBase, reply: ModelReply, includeUsage: boolean): StreamEvent[] {
   const chunk = (choices: ChatCompletionChunk.Choice[], usage?: ChatCompletionChunk["usage"]): string => {
     const value: ChatCompletionChunk = { ...base, object: "chat.completion.chunk", choices, ...(includeUsage ? { usage: usage ?? null } : {}) };
     return `data: ${JSON.stringify(value)}\n\n`;
@@ -270,10 +289,15 @@ function pacedStream(events: StreamEvent[], delayMs: number, signal: AbortSignal
 
 // ——— models, errors, plumbing ———
 
-function modelsResponse(id: string | undefined): Response {
-  const model = (modelId: string) => ({ id: modelId, object: "model", created: 0, owned_by: "switchboard-offline" });
+function modelsResponse(id: string | undefined, listed: string): Response {
+  const model = (modelId: string) => ({ id: modelId, object: "model", created: 0, owned_by: "switchboard" });
   if (id !== undefined) return json(200, model(decodeURIComponent(id)));
-  return json(200, { object: "list", data: [model(OFFLINE_MODEL_ID)] });
+  return json(200, { object: "list", data: [model(listed)] });
+}
+
+/** Same request, same ids: completion ids derive from what was asked. */
+function requestHash(request: ChatCompletionCreateParams): string {
+  return createHash("sha256").update(JSON.stringify([request.model, request.messages, request.tools ?? null])).digest("hex");
 }
 
 function errorResponse(status: number, message: string, param: string | null, code: string | null): Response {

@@ -1,4 +1,5 @@
-import { isStopword, tokenize } from "./text-match.js";
+import { isStopWord } from "../../text/stop-words.js";
+import { tokenize } from "../../text/terms.js";
 
 /**
  * Splits one user request into the independent requests it holds, so the offline manager can hand
@@ -155,7 +156,7 @@ function containsRequest(side: string): boolean {
 /** Something besides request words: a content word, a number or a quoted span. */
 function hasObject(side: string): boolean {
   if (/\d|\uE000/.test(side)) return true;
-  return tokenize(side).some((word) => !isStopword(word) && !REQUEST_VERBS.has(word) && !QUESTION_WORDS.has(word));
+  return tokenize(side).some((word) => !isStopWord(word) && !REQUEST_VERBS.has(word) && !QUESTION_WORDS.has(word));
 }
 
 /**
