@@ -1,14 +1,15 @@
-import { WaitingChildrenError, type Job } from "bullmq";
 import type OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { z } from "zod";
 import type { ConversationLog } from "../platform/conversation-log.js";
 import type { DeltaPublisher } from "../platform/delta-bus.js";
 import type { Logger } from "../platform/logger.js";
+import type { ChildJob } from "../platform/queues.js";
+import type { NextStep, RunPorts, Runnable } from "../runtime/next-step.js";
 import type { Config } from "../shared/config.js";
 import type { EventType, NewEvent, StepRecord } from "../shared/events.js";
+import { ChildResult, TurnJob, WORKFLOWS_QUEUE, WorkflowResult } from "../shared/jobs.js";
 import type { AgentDirectory } from "./agent-directory.js";
-import type { AgentQueues } from "./agent-queues.js";
 import type { AgentDefinition } from "./define-agent.js";
 import type { AnyTool } from "./define-tool.js";
 import { RunFailure } from "./errors.js";
@@ -21,9 +22,10 @@ import {
   parseHandoff,
   refuseHandoff,
 } from "./handoff.js";
-import { estimateTokens, streamModelTurn } from "./model/model-client.js";
+import { streamModelTurn } from "./model/model-client.js";
 import { costOf } from "./model/pricing.js";
-import { ChildResult, RUN_STATE_VERSION, TurnJob, type RunState, type RunStore } from "./run-state.js";
+import { estimateTokens } from "./model/token-estimate.js";
+import { RUN_STATE_VERSION, type RunState, type RunStore } from "./run-state.js";
 
 /** How many earlier messages of the conversation a run is given as context. */
 const HISTORY_MESSAGES = 20;
@@ -33,7 +35,6 @@ export interface AgentLoopDeps {
   directory: AgentDirectory;
   conversationLog: ConversationLog;
   runs: RunStore;
-  queues: AgentQueues;
   deltas: DeltaPublisher;
   model: OpenAI;
   config: Config;
@@ -41,32 +42,33 @@ export interface AgentLoopDeps {
 }
 
 type PendingCall = RunState["pendingToolCalls"][number];
+type Next = NextStep<ChildResult>;
+type ToolOutcome = { ok: true; result: unknown } | { ok: false; error: string };
 
 /**
- * The agent loop, one BullMQ job per run: model call (streamed) → tool calls → results back to the
- * model → … until an answer, a handoff, or a guard stops it. Every finished step is checkpointed
- * before the next, and every event carries a key derived from run and step, so a job that is run
- * again after a crash resumes where it stopped and logs nothing twice.
+ * The agent loop: model call (streamed) → tool calls → results back to the model → … until an
+ * answer, a handoff, or a guard stops it. It decides and its host acts: when the run must wait
+ * (for delegated runs, a workflow, or a person's approval) or hands the conversation on, the loop
+ * returns that as its next step. Every finished step is checkpointed before the next, and every
+ * event carries a key derived from run and step, so a job run again after a crash resumes where it
+ * stopped and logs nothing twice.
  */
-export class AgentLoop {
+export class AgentLoop implements Runnable<ChildResult> {
   constructor(private readonly deps: AgentLoopDeps) {}
 
-  /** BullMQ processor. Returns what a delegating parent receives from this run. */
-  async process(job: Job, token: string | undefined): Promise<ChildResult> {
-    const data = TurnJob.parse(job.data);
+  async advance(data: unknown, ports: RunPorts): Promise<Next> {
+    const job = TurnJob.parse(data);
     // Both reads go out together: one round trip before the run can start.
-    const [, loaded] = await Promise.all([this.deps.directory.refresh(), this.deps.runs.load(data.conversationId, data.runId)]);
-    const agent = this.deps.directory.get(data.agent);
-    const state = loaded ?? (await this.begin(data, agent));
-    if (state.status === "completed" || state.status === "failed") return resultOf(state);
+    const [, loaded] = await Promise.all([this.deps.directory.refresh(), this.deps.runs.load(job.conversationId, job.runId)]);
+    const agent = this.deps.directory.get(job.agent);
+    const state = loaded ?? (await this.begin(job, agent));
+    if (state.status === "completed" || state.status === "failed") return finished(state);
     try {
-      if (!agent) throw new RunFailure("agent_unavailable", `The agent "${data.agent}" is no longer in the team, or is disabled.`);
-      return await this.advance(state, agent, job, token);
+      if (!agent) throw new RunFailure("agent_unavailable", `The agent "${job.agent}" is no longer in the team, or is disabled.`);
+      return await this.run(state, agent, ports);
     } catch (error) {
-      if (error instanceof WaitingChildrenError) throw error;
       if (error instanceof RunFailure) return this.fail(state, error);
-      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
-      if (attemptsLeft <= 0) {
+      if (ports.attemptsLeft <= 0) {
         const reason = error instanceof Error ? error.message : String(error);
         return this.fail(state, new RunFailure("internal", `The run stopped on an internal error: ${reason}`, { cause: error }));
       }
@@ -85,6 +87,8 @@ export class AgentLoop {
       messages: [],
       steps: [],
       usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+      childModelCalls: 0,
+      childCostUsd: 0,
       pendingToolCalls: [],
     };
     // The start is logged while the history is read: the run shows as started as soon as it is.
@@ -103,7 +107,7 @@ export class AgentLoop {
 
   private async initialMessages(job: TurnJob, agent: AgentDefinition): Promise<ChatCompletionMessageParam[]> {
     const system: ChatCompletionMessageParam = { role: "system", content: agent.instructions };
-    if (job.mode === "delegate") return [system, { role: "user", content: job.task }];
+    if (job.mode === "delegate" || job.mode === "workflow") return [system, { role: "user", content: job.task }];
     const earlier = await this.deps.conversationLog.readLatest(job.conversationId, HISTORY_MESSAGES * 3, HISTORY_TYPES, job.triggerEventId);
     const history: ChatCompletionMessageParam[] = [];
     for (const event of earlier) {
@@ -113,13 +117,17 @@ export class AgentLoop {
     return [system, ...history.slice(-HISTORY_MESSAGES), { role: "user", content: job.task }];
   }
 
-  private async advance(state: RunState, agent: AgentDefinition, job: Job, token: string | undefined): Promise<ChildResult> {
+  private async run(state: RunState, agent: AgentDefinition, ports: RunPorts): Promise<Next> {
     for (;;) {
       if (state.result !== undefined) return this.complete(state, "answered");
-      if (state.delegation) await this.collectDelegation(state, job, token);
+      if (state.waiting) {
+        const collected = await this.collect(state, ports);
+        if (collected) return collected;
+        continue;
+      }
       if (state.pendingToolCalls.length > 0) {
-        const handedOff = await this.runToolCalls(state, agent, job, token);
-        if (handedOff) return handedOff;
+        const next = await this.runToolCall(state, agent, ports);
+        if (next) return next;
         continue;
       }
       await this.modelStep(state, agent);
@@ -134,7 +142,7 @@ export class AgentLoop {
         `Stopped after ${state.steps.length} model steps without a final answer (SWITCHBOARD_MAX_STEPS=${maxSteps}).`,
       );
     }
-    const tools = this.toolSchemas(agent, state.job.task);
+    const tools = this.toolSchemas(agent, state.job);
     const nextPrompt = estimateTokens(state.messages) + estimateTokens(tools);
     if (state.usage.totalTokens + nextPrompt > tokenBudget) {
       throw new RunFailure(
@@ -170,75 +178,84 @@ export class AgentLoop {
     await this.deps.runs.save(state);
   }
 
-  private toolSchemas(agent: AgentDefinition, request: string): ChatCompletionTool[] {
+  private toolSchemas(agent: AgentDefinition, job: TurnJob): ChatCompletionTool[] {
     const own = agent.tools.map((tool): ChatCompletionTool => ({
       type: "function",
       function: { name: tool.name, description: tool.description, parameters: tool.jsonSchema },
     }));
-    return [...own, ...handoffToolSchemas(handoffCandidates(agent, this.deps.directory, request))];
+    const handoffs = handoffToolSchemas(handoffCandidates(agent, this.deps.directory, job.task));
+    // A workflow's agent step answers the workflow, not the user: it may delegate, not transfer.
+    return [...own, ...(job.mode === "workflow" ? handoffs.filter((tool) => !(tool.type === "function" && tool.function.name === TRANSFER_TOOL)) : handoffs)];
   }
 
-  /** Runs the pending calls in order, checkpointing after each. Returns a result when the run ends in a transfer. */
-  private async runToolCalls(
-    state: RunState,
-    agent: AgentDefinition,
-    job: Job,
-    token: string | undefined,
-  ): Promise<ChildResult | undefined> {
-    while (state.pendingToolCalls.length > 0) {
-      const call = state.pendingToolCalls[0] as PendingCall;
-      if (call.name === TRANSFER_TOOL || call.name === DELEGATE_TOOL) {
-        const candidates = handoffCandidates(agent, this.deps.directory, state.job.task);
-        const request = parseHandoff(call.name, call.arguments, candidates, state.job.task);
-        const refusal = request.ok
-          ? request.targets.map((target) => refuseHandoff(state.job, target.agent, this.deps.config.limits.maxHandoffDepth)).find(Boolean)
-          : request.error;
-        if (refusal !== undefined || !request.ok) {
-          await this.recordToolOutcome(state, call, { ok: false, error: refusal ?? "handoff refused" }, 0);
-          continue;
-        }
-        if (request.mode === "transfer") return this.transfer(state, agent, call, request.targets[0] as (typeof request.targets)[number]);
-        await this.delegate(state, agent, call, request.targets, job, token);
+  /** Runs the first pending call. Returns a next step when the run must wait or has handed off. */
+  private async runToolCall(state: RunState, agent: AgentDefinition, ports: RunPorts): Promise<Next | undefined> {
+    const call = state.pendingToolCalls[0] as PendingCall;
+    if (call.name === TRANSFER_TOOL || call.name === DELEGATE_TOOL) return this.handoff(state, agent, call);
+    const tool = agent.tools.find((candidate) => candidate.name === call.name);
+    const args = parseArguments(call.arguments);
+    await this.emit(state, `${call.id}:call`, { type: "tool.call", data: { toolCallId: call.id, tool: call.name, args } });
+    if (!tool) {
+      const known = agent.tools.map((t) => t.name).join(", ") || "none";
+      await this.recordToolOutcome(state, call, { ok: false, error: `There is no tool named "${call.name}"; use one of: ${known}.` }, 0);
+      return undefined;
+    }
+    const parsed = tool.parameters.safeParse(args);
+    if (!parsed.success) {
+      await this.recordToolOutcome(state, call, { ok: false, error: `Invalid arguments for ${tool.name}: ${z.prettifyError(parsed.error)}` }, 0);
+      return undefined;
+    }
+    if (tool.needsApproval) {
+      const approvalId = `${state.job.runId}.${call.id}`;
+      const decision = await ports.decision(approvalId);
+      if (!decision) return this.askApproval(state, tool, approvalId, parsed.data);
+      if (decision.decision === "reject") {
+        const why = decision.comment ? `: ${decision.comment}` : "";
+        await this.recordToolOutcome(state, call, { ok: false, error: `${decision.by} rejected this call of ${tool.name}${why}. Do not retry it; tell the user.` }, 0);
         return undefined;
       }
-      await this.executeTool(state, agent, call);
     }
+    if (tool.workflow) return this.startWorkflow(state, call, tool.workflow, parsed.data);
+    const started = performance.now();
+    const outcome = await this.invoke(tool, parsed.data, state, call);
+    await this.recordToolOutcome(state, call, outcome, performance.now() - started);
     return undefined;
   }
 
-  private async executeTool(state: RunState, agent: AgentDefinition, call: PendingCall): Promise<void> {
-    const started = performance.now();
-    const tool = agent.tools.find((candidate) => candidate.name === call.name);
-    let args: unknown;
-    try {
-      args = JSON.parse(call.arguments || "{}");
-    } catch {
-      args = call.arguments;
-    }
-    await this.emit(state, `${call.id}:call`, { type: "tool.call", data: { toolCallId: call.id, tool: call.name, args } });
-    const outcome = tool ? await this.invoke(tool, args, state) : { ok: false as const, error: `There is no tool named "${call.name}"; use one of: ${agent.tools.map((t) => t.name).join(", ") || "none"}.` };
-    await this.recordToolOutcome(state, call, outcome, performance.now() - started);
-  }
-
-  /** A tool's failure, including invalid arguments, is returned to the model as an observation. */
-  private async invoke(tool: AnyTool, args: unknown, state: RunState): Promise<{ ok: true; result: unknown } | { ok: false; error: string }> {
-    const parsed = tool.parameters.safeParse(args);
-    if (!parsed.success) return { ok: false, error: `Invalid arguments for ${tool.name}: ${z.prettifyError(parsed.error)}` };
+  /** A tool's failure is returned to the model as an observation. */
+  private async invoke(tool: AnyTool, args: unknown, state: RunState, call: PendingCall): Promise<ToolOutcome> {
     try {
       const { conversationId, runId, agent } = state.job;
-      const result = await tool.execute(parsed.data, { conversationId, runId, agent, log: this.deps.log.child({ tool: tool.name, runId }) });
+      const log = this.deps.log.child({ tool: tool.name, runId });
+      const result = await tool.execute(args as never, { conversationId, runId, agent, idempotencyKey: `${runId}:${call.id}`, log });
       return { ok: true, result };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
   }
 
-  private async recordToolOutcome(
-    state: RunState,
-    call: PendingCall,
-    outcome: { ok: true; result: unknown } | { ok: false; error: string },
-    latencyMs: number,
-  ): Promise<void> {
+  private async askApproval(state: RunState, tool: AnyTool, approvalId: string, args: unknown): Promise<Next> {
+    state.status = "waiting";
+    await this.deps.runs.save(state);
+    return {
+      kind: "wait-approval",
+      approval: {
+        id: approvalId,
+        conversationId: state.job.conversationId,
+        // The host fills in the owner from the conversation when the run does not know it.
+        owner: "",
+        runId: state.job.runId,
+        kind: "tool",
+        title: `${state.job.agent} wants to use ${tool.name}`,
+        data: args,
+        tool: tool.name,
+        requestedAt: new Date().toISOString(),
+        onTimeout: "reject",
+      },
+    };
+  }
+
+  private async recordToolOutcome(state: RunState, call: PendingCall, outcome: ToolOutcome, latencyMs: number): Promise<void> {
     const data = {
       toolCallId: call.id,
       tool: call.name,
@@ -252,37 +269,44 @@ export class AgentLoop {
       content: JSON.stringify(outcome.ok ? outcome.result : { ok: false, error: outcome.error }),
     });
     state.pendingToolCalls.shift();
+    state.status = "running";
     await this.deps.runs.save(state);
   }
 
-  private async transfer(
-    state: RunState,
-    agent: AgentDefinition,
-    call: PendingCall,
-    target: { agent: string; reason: string; task: string },
-  ): Promise<ChildResult> {
+  private async handoff(state: RunState, agent: AgentDefinition, call: PendingCall): Promise<Next | undefined> {
+    const candidates = handoffCandidates(agent, this.deps.directory, state.job.task);
+    const request = parseHandoff(call.name, call.arguments, candidates, state.job.task);
+    const refusal = request.ok
+      ? request.targets.map((target) => refuseHandoff(state.job, target.agent, this.deps.config.limits.maxHandoffDepth)).find(Boolean)
+      : request.error;
+    if (refusal !== undefined || !request.ok) {
+      await this.recordToolOutcome(state, call, { ok: false, error: refusal ?? "handoff refused" }, 0);
+      return undefined;
+    }
+    if (request.mode === "transfer") {
+      if (state.job.mode === "workflow") {
+        await this.recordToolOutcome(state, call, { ok: false, error: "transfer is not available here: answer the task yourself" }, 0);
+        return undefined;
+      }
+      return this.transfer(state, agent, call, request.targets[0] as (typeof request.targets)[number]);
+    }
+    return this.delegate(state, agent, call, request.targets);
+  }
+
+  private async transfer(state: RunState, agent: AgentDefinition, call: PendingCall, target: { agent: string; reason: string; task: string }): Promise<Next> {
     const child = childJob(state.job, target, "transfer", `${state.job.runId}-t${state.steps.length}`);
     await this.emit(state, `${call.id}:handoff`, {
       type: "handoff",
       data: { from: agent.name, to: target.agent, mode: "transfer", reason: target.reason, task: target.task, childRunId: child.runId, depth: child.depth },
     });
-    await this.deps.queues.enqueue(child);
     state.pendingToolCalls = [];
+    state.handOff = child;
     state.result = `Transferred to ${target.agent}: ${target.reason}`;
     return this.complete(state, "transferred");
   }
 
-  private async delegate(
-    state: RunState,
-    agent: AgentDefinition,
-    call: PendingCall,
-    targets: { agent: string; reason: string; task: string }[],
-    job: Job,
-    token: string | undefined,
-  ): Promise<void> {
-    const children = targets.map((target, index) =>
-      childJob(state.job, target, "delegate", `${state.job.runId}-d${state.steps.length}-${index}`),
-    );
+  private async delegate(state: RunState, agent: AgentDefinition, call: PendingCall, targets: { agent: string; reason: string; task: string }[]): Promise<Next> {
+    const children = targets.map((target, index) => childJob(state.job, target, "delegate", `${state.job.runId}-d${state.steps.length}-${index}`));
     for (const [index, child] of children.entries()) {
       const target = targets[index] as (typeof targets)[number];
       await this.emit(state, `${call.id}:handoff:${index}`, {
@@ -290,59 +314,108 @@ export class AgentLoop {
         data: { from: agent.name, to: child.agent, mode: "delegate", reason: target.reason, task: child.task, childRunId: child.runId, depth: child.depth },
       });
     }
-    state.delegation = { toolCallId: call.id, children: children.map(({ runId, agent: name, task }) => ({ runId, agent: name, task })) };
+    state.waiting = {
+      toolCallId: call.id,
+      tool: call.name,
+      kind: "delegate",
+      children: children.map((child) => ({ id: child.runId, queue: child.agent, name: child.agent, task: child.task, data: child })),
+    };
+    return this.wait(state);
+  }
+
+  private async startWorkflow(state: RunState, call: PendingCall, workflow: string, input: unknown): Promise<Next> {
+    const { conversationId, runId } = state.job;
+    const childRunId = `${runId}-w${state.steps.length}`;
+    state.waiting = {
+      toolCallId: call.id,
+      tool: call.name,
+      kind: "workflow",
+      children: [
+        {
+          id: childRunId,
+          queue: WORKFLOWS_QUEUE,
+          name: workflow,
+          task: JSON.stringify(input),
+          data: { v: 1, kind: "run", runId: childRunId, conversationId, workflow, input, parentRunId: runId },
+        },
+      ],
+    };
+    return this.wait(state);
+  }
+
+  /** Saved before the children are added: a retry after a crash at any point adds them again, once. */
+  private async wait(state: RunState): Promise<Next> {
     state.pendingToolCalls.shift();
     state.status = "waiting";
     await this.deps.runs.save(state);
-    await this.deps.queues.enqueueChildren(job, children);
-    await this.collectDelegation(state, job, token);
+    return { kind: "wait-children", children: this.childJobs(state) };
+  }
+
+  private childJobs(state: RunState): ChildJob[] {
+    const waiting = state.waiting;
+    if (!waiting) return [];
+    return waiting.children.map((child) => ({ queue: child.queue, id: child.id, name: waiting.kind === "delegate" ? "delegate" : child.name, data: child.data }));
   }
 
   /**
-   * Pauses the job (freeing its worker slot) until every child has finished, then hands the
-   * children's results to the model as the delegate call's result. BullMQ runs the job again from
-   * the top when the last child completes; the checkpoint brings it back here.
+   * Once every child has finished, hands their results to the model as the waiting call's result;
+   * until then, asks the host to (re-)add them and wait. A child whose job failed for good is
+   * reported as failed.
    */
-  private async collectDelegation(state: RunState, job: Job, token: string | undefined): Promise<void> {
-    const delegation = state.delegation;
-    if (!delegation) return;
-    if (token === undefined) throw new Error("a delegating run needs its job's lock token");
-    if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
-    const values = Object.values(await job.getChildrenValues()).map((value) => ChildResult.safeParse(value));
-    const byRun = new Map(values.flatMap((parsed) => (parsed.success ? [[parsed.data.runId, parsed.data] as const] : [])));
-    const results = delegation.children.map((child) => {
-      const done = byRun.get(child.runId);
-      return done
-        ? { agent: child.agent, task: child.task, status: done.status, result: done.result }
-        : { agent: child.agent, task: child.task, status: "failed" as const, result: `${child.agent} could not finish this task (its job failed).` };
+  private async collect(state: RunState, ports: RunPorts): Promise<Next | undefined> {
+    const waiting = state.waiting;
+    if (!waiting) return undefined;
+    const outcomes = await ports.childResults();
+    if (waiting.children.some((child) => !outcomes.has(child.id))) return { kind: "wait-children", children: this.childJobs(state) };
+    const results = waiting.children.map((child) => {
+      const outcome = outcomes.get(child.id);
+      if (waiting.kind === "workflow") {
+        const parsed = outcome?.ok ? WorkflowResult.safeParse(outcome.value) : undefined;
+        const result = parsed?.success ? parsed.data : undefined;
+        if (result?.status === "completed") return { workflow: child.name, status: "completed" as const, output: result.output };
+        return { workflow: child.name, status: "failed" as const, reason: result?.status === "failed" ? result.reason : `the workflow ${child.name} could not finish` };
+      }
+      const parsed = outcome?.ok ? ChildResult.safeParse(outcome.value) : undefined;
+      const done = parsed?.success ? parsed.data : undefined;
+      if (done) {
+        state.childModelCalls += done.modelCalls;
+        state.childCostUsd += done.costUsd;
+        return { agent: child.name, task: child.task, status: done.status, result: done.result };
+      }
+      return { agent: child.name, task: child.task, status: "failed" as const, result: `${child.name} could not finish this task (its job failed).` };
     });
-    state.messages.push({ role: "tool", tool_call_id: delegation.toolCallId, content: JSON.stringify(results) });
-    state.delegation = undefined;
+    const content = waiting.kind === "workflow" ? JSON.stringify(results[0]) : JSON.stringify(results);
+    if (waiting.kind === "workflow") {
+      await this.emit(state, `${waiting.toolCallId}:result`, {
+        type: "tool.result",
+        data: { toolCallId: waiting.toolCallId, tool: waiting.tool, ok: results[0]?.status === "completed", result: results[0], latencyMs: 0 },
+      });
+    }
+    state.messages.push({ role: "tool", tool_call_id: waiting.toolCallId, content });
+    state.waiting = undefined;
     state.status = "running";
     await this.deps.runs.save(state);
+    return undefined;
   }
 
-  private async complete(state: RunState, outcome: "answered" | "transferred"): Promise<ChildResult> {
+  private async complete(state: RunState, outcome: "answered" | "transferred"): Promise<Next> {
     const result = state.result ?? "";
     if (outcome === "answered") await this.emit(state, "answer", { type: "message.agent", data: { text: result } });
-    await this.emit(state, "completed", {
-      type: "run.completed",
-      data: { outcome, ...totals(state) },
-    });
+    await this.emit(state, "completed", { type: "run.completed", data: { outcome, ...totals(state) } });
     await this.returnToParent(state, "completed", result);
     state.status = "completed";
     await this.deps.runs.save(state);
-    return resultOf(state);
+    return finished(state);
   }
 
-  private async fail(state: RunState, failure: RunFailure): Promise<ChildResult> {
+  private async fail(state: RunState, failure: RunFailure): Promise<Next> {
     this.deps.log.warn({ runId: state.job.runId, code: failure.code, reason: failure.message }, "run failed");
     await this.emit(state, "failed", { type: "run.failed", data: { code: failure.code, reason: failure.message, ...totals(state) } });
     await this.returnToParent(state, "failed", failure.message);
     state.status = "failed";
     state.result = failure.message;
     await this.deps.runs.save(state);
-    return resultOf(state);
+    return finished(state);
   }
 
   /** A delegated run tells the log it has handed its result back, as soon as it has one. */
@@ -363,6 +436,14 @@ export class AgentLoop {
   }
 }
 
+function parseArguments(raw: string): unknown {
+  try {
+    return JSON.parse(raw || "{}");
+  } catch {
+    return raw;
+  }
+}
+
 function totals(state: RunState) {
   return {
     usage: state.usage,
@@ -372,11 +453,15 @@ function totals(state: RunState) {
   };
 }
 
-function resultOf(state: RunState): ChildResult {
-  return {
+function finished(state: RunState): Next {
+  const result: ChildResult = {
     runId: state.job.runId,
     agent: state.job.agent,
     status: state.status === "failed" ? "failed" : "completed",
     result: state.result ?? "",
+    modelCalls: state.steps.length + state.childModelCalls,
+    usage: state.usage,
+    costUsd: state.steps.reduce((sum, step) => sum + step.costUsd, 0) + state.childCostUsd,
   };
+  return { kind: "finish", result, ...(state.handOff ? { handOff: [state.handOff] } : {}) };
 }

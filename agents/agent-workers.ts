@@ -1,10 +1,9 @@
-import { Worker } from "bullmq";
+import { Worker, type Processor } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../platform/logger.js";
 import type { Config } from "../shared/config.js";
 import type { Keys } from "../shared/keys.js";
 import type { AgentDirectory } from "./agent-directory.js";
-import type { AgentLoop } from "./agent-loop.js";
 
 /**
  * One BullMQ worker per agent of the team. Locks are short so a crashed process's jobs come back
@@ -12,11 +11,13 @@ import type { AgentLoop } from "./agent-loop.js";
  */
 export class AgentWorkers {
   private readonly workers = new Map<string, Worker>();
+  /** Queues worked regardless of the team. */
+  private readonly fixed = new Set<string>();
 
   constructor(
     private readonly connection: Redis,
     private readonly keys: Keys,
-    private readonly loop: AgentLoop,
+    private readonly processor: Processor,
     private readonly config: Config,
     private readonly log: Logger,
   ) {}
@@ -27,24 +28,30 @@ export class AgentWorkers {
    */
   async reconcile(directory: AgentDirectory): Promise<void> {
     const wanted = new Set(directory.list().map((agent) => agent.name));
-    const stopping = [...this.workers.entries()].filter(([name]) => !wanted.has(name));
+    const stopping = [...this.workers.entries()].filter(([name]) => !wanted.has(name) && !this.fixed.has(name));
     for (const [name, worker] of stopping) {
       this.workers.delete(name);
       this.log.info({ agent: name }, "stopping the agent's worker; runs in flight finish first");
       worker.close().catch((error: unknown) => this.log.error({ err: error, agent: name }, "worker did not close cleanly"));
     }
     const starting = [...wanted].filter((name) => !this.workers.has(name));
-    await Promise.all(starting.map((name) => this.startWorker(name)));
+    await Promise.all(starting.map((name) => this.startWorker(name, this.processor)));
     if (starting.length > 0) this.log.info({ agents: starting }, "agent workers started");
+  }
+
+  /** Starts a worker for a queue that is not an agent's (workflow runs); it runs until close. */
+  async startFixed(queue: string, processor: Processor): Promise<void> {
+    await this.startWorker(queue, processor);
+    this.fixed.add(queue);
   }
 
   /** Agents this process runs a worker for. */
   running(): string[] {
-    return [...this.workers.keys()];
+    return [...this.workers.keys()].filter((name) => !this.fixed.has(name));
   }
 
-  private async startWorker(name: string): Promise<void> {
-    const worker = new Worker(name, (job, token) => this.loop.process(job, token), {
+  private async startWorker(name: string, processor: Processor): Promise<void> {
+    const worker = new Worker(name, processor, {
       connection: this.connection,
       prefix: this.keys.queuePrefix(),
       concurrency: this.config.workers.concurrency,

@@ -9,21 +9,29 @@ export interface CatalogEntry {
   file: string;
 }
 
+/** One parsed catalog file: what it declares (`kind`, "agent" when absent) and its fields. */
+export interface CatalogDocument {
+  file: string;
+  kind: string;
+  fields: Record<string, unknown>;
+}
+
 const EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
+const KINDS = new Set(["agent", "workflow"]);
 
 /**
- * Reads every agent file (YAML or JSON) in the catalog folder. All problems are collected and
- * returned as `file: field: reason` lines, so one start reports every broken file at once.
+ * Reads every file (YAML or JSON) in the catalog folder. All problems are collected and returned as
+ * `file: field: reason` lines, so one start reports every broken file at once.
  */
-export async function readCatalog(dir: string): Promise<{ entries: CatalogEntry[]; problems: string[] }> {
+export async function readCatalogDocuments(dir: string): Promise<{ documents: CatalogDocument[]; problems: string[] }> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((name) => EXTENSIONS.has(path.extname(name).toLowerCase())).sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { entries: [], problems: [] };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { documents: [], problems: [] };
     throw error;
   }
-  const entries: CatalogEntry[] = [];
+  const documents: CatalogDocument[] = [];
   const problems: string[] = [];
   for (const name of names) {
     const file = path.relative(process.cwd(), path.join(dir, name)) || name;
@@ -35,7 +43,27 @@ export async function readCatalog(dir: string): Promise<{ entries: CatalogEntry[
       problems.push(`${file}: not valid ${path.extname(name).slice(1).toUpperCase()}: ${(error as Error).message.split("\n")[0]}`);
       continue;
     }
-    const parsed = AgentSpecInput.safeParse(raw);
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      problems.push(`${file}: (file): expected a mapping of fields`);
+      continue;
+    }
+    const { kind = "agent", ...fields } = raw as Record<string, unknown>;
+    if (typeof kind !== "string" || !KINDS.has(kind)) {
+      problems.push(`${file}: kind: "${String(kind)}" is not one of ${[...KINDS].join(", ")}`);
+      continue;
+    }
+    documents.push({ file, kind, fields });
+  }
+  return { documents, problems };
+}
+
+/** The agent files of the catalog, validated. */
+export async function readCatalog(dir: string): Promise<{ entries: CatalogEntry[]; problems: string[] }> {
+  const { documents, problems } = await readCatalogDocuments(dir);
+  const entries: CatalogEntry[] = [];
+  for (const { file, kind, fields } of documents) {
+    if (kind !== "agent") continue;
+    const parsed = AgentSpecInput.safeParse(fields);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) problems.push(`${file}: ${issue.path.join(".") || "(file)"}: ${issue.message}`);
       continue;

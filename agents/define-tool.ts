@@ -6,7 +6,13 @@ import { ConfigurationError } from "./errors.js";
 export interface ToolContext {
   conversationId: string;
   runId: string;
+  /** The agent calling it; a workflow's tool step names the workflow here. */
   agent: string;
+  /**
+   * Stable across retries of the same call: a tool with side effects (a refund, a post) uses it to
+   * do its work once even when the step is run again after a crash.
+   */
+  idempotencyKey: string;
   log: Logger;
 }
 
@@ -18,6 +24,10 @@ export interface Tool<P extends z.ZodObject = z.ZodObject, R = unknown> {
   jsonSchema: Record<string, unknown>;
   /** Throw `ToolError` (or any error) to report a failure: the model reads the message. */
   execute(args: z.output<P>, context: ToolContext): Promise<R> | R;
+  /** A person approves each call before it runs; the run waits for the decision without a worker. */
+  needsApproval: boolean;
+  /** Set on the tool that runs a workflow: the call starts that workflow and waits for its output. */
+  workflow?: string;
 }
 
 const ToolName = z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, "2–64 characters: lowercase letters, digits or '_'");
@@ -31,6 +41,7 @@ export function defineTool<P extends z.ZodObject, R>(definition: {
   description: string;
   parameters: P;
   execute(args: z.output<P>, context: ToolContext): Promise<R> | R;
+  needsApproval?: boolean;
 }): Tool<P, R> {
   const name = ToolName.safeParse(definition.name);
   if (!name.success) throw new ConfigurationError(`tool "${definition.name}": name ${name.error.issues[0]?.message}`);
@@ -39,7 +50,28 @@ export function defineTool<P extends z.ZodObject, R>(definition: {
     string,
     unknown
   >;
-  return { ...definition, jsonSchema };
+  return { ...definition, jsonSchema, needsApproval: definition.needsApproval ?? false };
+}
+
+/** The name of the tool that runs `workflow` ("order-triage" → "run_order_triage"). */
+export function workflowToolName(workflow: string): string {
+  return `run_${workflow.replaceAll("-", "_")}`;
+}
+
+/**
+ * The tool through which an agent runs a workflow: its parameters are the workflow's input, and a
+ * call starts a run of it that the agent's run waits for, like a delegation, and reads the output of.
+ */
+export function defineWorkflowTool<P extends z.ZodObject>(workflow: { name: string; description: string; input: P }): Tool<P, unknown> {
+  const tool = defineTool({
+    name: workflowToolName(workflow.name),
+    description: workflow.description,
+    parameters: workflow.input,
+    execute: () => {
+      throw new Error(`${workflowToolName(workflow.name)} runs as a workflow, not in place`);
+    },
+  });
+  return { ...tool, workflow: workflow.name };
 }
 
 export type AnyTool = Tool<z.ZodObject, unknown>;

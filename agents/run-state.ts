@@ -2,41 +2,28 @@ import type { Redis } from "ioredis";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { z } from "zod";
 import { StepRecord, Usage } from "../shared/events.js";
+import { TurnJob, WorkflowJob } from "../shared/jobs.js";
 import type { Keys } from "../shared/keys.js";
 
-export const RUN_STATE_VERSION = 1;
+export const RUN_STATE_VERSION = 2;
 
-/** What a job carries: enough to start its run; everything learned later lives in the checkpoint. */
-export const TurnJob = z.object({
-  v: z.literal(1),
-  conversationId: z.string(),
-  runId: z.string(),
-  agent: z.string(),
-  mode: z.enum(["turn", "transfer", "delegate"]),
-  /** The request this run works on: the user's message, or the delegated task. */
-  task: z.string(),
-  depth: z.number().int().nonnegative(),
-  /** Agents from the root run to this one; used to refuse work bouncing between two agents. */
-  chain: z.array(z.string()),
-  parentRunId: z.string().optional(),
-  /** The user message that started the root run; history is what came before it. */
-  triggerEventId: z.string().optional(),
-});
-export type TurnJob = z.infer<typeof TurnJob>;
-
-/** What a delegated child hands back to its parent. */
-export const ChildResult = z.object({
-  runId: z.string(),
-  agent: z.string(),
-  status: z.enum(["completed", "failed"]),
-  result: z.string(),
-});
-export type ChildResult = z.infer<typeof ChildResult>;
-
-const Delegation = z.object({
+/** Runs this run waits for: the agents it delegated to, or the workflow a tool call started. */
+const Waiting = z.object({
   toolCallId: z.string(),
-  children: z.array(z.object({ runId: z.string(), agent: z.string(), task: z.string() })),
+  tool: z.string(),
+  kind: z.enum(["delegate", "workflow"]),
+  children: z.array(
+    z.object({
+      id: z.string(),
+      queue: z.string(),
+      /** The agent, or the workflow, that does the child's work. */
+      name: z.string(),
+      task: z.string(),
+      data: z.union([TurnJob, WorkflowJob]),
+    }),
+  ),
 });
+export type Waiting = z.infer<typeof Waiting>;
 
 /** The checkpoint of a run, rewritten after every finished step so a retry resumes there. */
 export const RunState = z.object({
@@ -49,9 +36,14 @@ export const RunState = z.object({
   messages: z.array(z.custom<ChatCompletionMessageParam>((value) => typeof value === "object" && value !== null)),
   steps: z.array(StepRecord),
   usage: Usage,
+  /** Model calls and cost of the runs this one waited for (delegations, workflows), added to its own. */
+  childModelCalls: z.number().int().nonnegative(),
+  childCostUsd: z.number().nonnegative(),
   /** Tool calls of the last model step that have no result yet. */
   pendingToolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })),
-  delegation: Delegation.optional(),
+  waiting: Waiting.optional(),
+  /** The run a transfer handed the conversation to; added again if the run is retried after it finished. */
+  handOff: TurnJob.optional(),
   result: z.string().optional(),
 });
 export type RunState = z.infer<typeof RunState>;

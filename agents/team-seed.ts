@@ -7,16 +7,16 @@ import type { AgentDefinition } from "./define-agent.js";
 import type { AnyTool } from "./define-tool.js";
 import { ConfigurationError } from "./errors.js";
 
-/** Every tool the code-defined agents bring; two different tools may not share a name. */
-export function collectTools(agents: AgentDefinition[]): Map<string, AnyTool> {
+/** Every tool the code-defined agents bring, and `extra` ones; two different tools may not share a name. */
+export function collectTools(agents: AgentDefinition[], extra: AnyTool[] = []): Map<string, AnyTool> {
   const tools = new Map<string, AnyTool>();
-  for (const agent of agents) {
-    for (const tool of agent.tools) {
-      const known = tools.get(tool.name);
-      if (known && known !== tool) throw new ConfigurationError(`agent "${agent.name}": tools: another tool is already named "${tool.name}"`);
-      tools.set(tool.name, tool);
-    }
-  }
+  const add = (tool: AnyTool, owner: string) => {
+    const known = tools.get(tool.name);
+    if (known && known !== tool) throw new ConfigurationError(`${owner}: tools: another tool is already named "${tool.name}"`);
+    tools.set(tool.name, tool);
+  };
+  for (const agent of agents) for (const tool of agent.tools) add(tool, `agent "${agent.name}"`);
+  for (const tool of extra) add(tool, "workflows");
   return tools;
 }
 

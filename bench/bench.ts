@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { AgentQueues } from "../agents/agent-queues.js";
+import { Queues } from "../platform/queues.js";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { Conversations } from "../platform/conversations.js";
 import { createLogger } from "../platform/logger.js";
@@ -55,7 +55,7 @@ try {
   const agents = await startProcess("bin/agents.ts", env, /agents ready|"msg":"agents ready"/);
   const conversationLog = new ConversationLog(redis, keys, log, 10_000);
   const conversations = new Conversations(redis, keys);
-  const queues = new AgentQueues(redis, keys);
+  const queues = new Queues(redis, keys);
   const intake = new MessageIntake(conversationLog, conversations, queues);
   const tail = new LogTail(reader, redis, keys, conversationLog, log);
 

@@ -29,6 +29,11 @@ export class Conversations {
     return { id, title: meta.title, createdAt: meta.createdAt };
   }
 
+  /** Who owns the conversation; undefined when it does not exist. */
+  async owner(id: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.meta(id), "owner")) ?? undefined;
+  }
+
   /** The owner's conversations, newest first. */
   async list(owner: string, limit = 200): Promise<Conversation[]> {
     const ids = await this.redis.zrevrange(this.keys.ownerConversations(owner), 0, limit - 1);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { AgentQueues } from "../agents/agent-queues.js";
+import type { Queues } from "../platform/queues.js";
 import type { ConversationLog } from "../platform/conversation-log.js";
 import type { Conversations } from "../platform/conversations.js";
 import { MANAGER } from "../shared/agent-name.js";
@@ -15,7 +15,7 @@ export class MessageIntake {
   constructor(
     private readonly conversationLog: ConversationLog,
     private readonly conversations: Conversations,
-    private readonly queues: AgentQueues,
+    private readonly queues: Queues,
   ) {}
 
   async post(input: { owner: string; conversationId: string; title: string; text: string; clientMsgId?: string }): Promise<string> {

@@ -31,6 +31,48 @@ export const RunFailureCode = z.enum([
   "agent_unavailable",
   "internal",
 ]);
+
+/** Why a workflow run ended without an output. */
+export const WorkflowFailureCode = z.enum([
+  "step_failed",
+  "invalid_output",
+  "definition_changed",
+  "unknown_branch",
+  "too_many_subtasks",
+  "cancelled",
+  "internal",
+]);
+export type WorkflowFailureCode = z.infer<typeof WorkflowFailureCode>;
+
+/** Model calls a workflow may make: known before it runs. */
+export const Budget = z.object({
+  modelCalls: z.object({ min: z.number().int().nonnegative(), max: z.number().int().nonnegative() }),
+  approvals: z.number().int().nonnegative(),
+  agentRuns: z.number().int().nonnegative(),
+  /** Paths of steps whose model calls cannot be bounded (a sub-workflow that is not known). */
+  unboundedSteps: z.array(z.string()),
+});
+export type Budget = z.infer<typeof Budget>;
+
+export const StepKind = z.enum([
+  "llm",
+  "agent",
+  "tool",
+  "code",
+  "approval",
+  "workflow",
+  "chain",
+  "gate",
+  "route",
+  "parallel",
+  "vote",
+  "orchestrate",
+  "loop",
+]);
+export type StepKind = z.infer<typeof StepKind>;
+
+export const ApprovalDecision = z.enum(["approve", "reject"]);
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 export type RunFailureCode = z.infer<typeof RunFailureCode>;
 
 const envelope = {
@@ -108,7 +150,7 @@ export const RunStartedEvent = z.object({
     model: z.string(),
     depth: z.number().int().nonnegative(),
     parentRunId: z.string().optional(),
-    mode: z.enum(["turn", "transfer", "delegate"]),
+    mode: z.enum(["turn", "transfer", "delegate", "workflow"]),
   }),
 });
 
@@ -137,16 +179,60 @@ export const RunFailedEvent = z.object({
   }),
 });
 
+/** A person is asked to decide; the run waits (no worker held) until someone does or the timeout applies the default. */
 export const ApprovalRequestedEvent = z.object({
   ...envelope,
   type: z.literal("approval.requested"),
-  data: z.object({ approvalId: z.string(), tool: z.string(), args: z.unknown(), reason: z.string() }),
+  data: z.object({
+    approvalId: z.string(),
+    /** A workflow's approval step, or an agent's call of a tool marked `needsApproval`. */
+    kind: z.enum(["workflow", "tool"]),
+    /** What is asked, in a line. */
+    title: z.string(),
+    /** The data to judge: the step's input, or the tool call's arguments. */
+    data: z.unknown().optional(),
+    workflow: z.string().optional(),
+    path: z.string().optional(),
+    tool: z.string().optional(),
+    /** ISO time after which `onTimeout` applies; absent: no timeout. */
+    timeoutAt: z.string().optional(),
+    onTimeout: ApprovalDecision,
+  }),
 });
 
 export const ApprovalResolvedEvent = z.object({
   ...envelope,
   type: z.literal("approval.resolved"),
-  data: z.object({ approvalId: z.string(), approved: z.boolean() }),
+  data: z.object({
+    approvalId: z.string(),
+    decision: ApprovalDecision,
+    /** The user who decided, or "timeout". */
+    by: z.string(),
+    comment: z.string().optional(),
+  }),
+});
+
+const WorkflowTotals = {
+  workflow: z.string(),
+  modelCalls: z.number().int().nonnegative(),
+  budget: Budget,
+  usage: Usage,
+  costUsd: z.number().nonnegative(),
+  latencyMs: z.number().nonnegative(),
+};
+
+export const WorkflowStartedEvent = z.object({
+  ...envelope,
+  type: z.literal("workflow.started"),
+  data: z.object({
+    workflow: z.string(),
+    /** Hash of the definition the run is pinned to. */
+    version: z.string(),
+    input: z.unknown(),
+    budget: Budget,
+    /** The agent run that started this workflow as a tool, if any. */
+    parentRunId: z.string().optional(),
+  }),
 });
 
 export const WorkflowStepEvent = z.object({
@@ -154,10 +240,37 @@ export const WorkflowStepEvent = z.object({
   type: z.literal("workflow.step"),
   data: z.object({
     workflow: z.string(),
-    step: z.string(),
-    status: z.enum(["started", "completed", "failed"]),
-    detail: z.string().optional(),
+    /** Step names from the top, joined by "/": unique within the workflow. */
+    path: z.string(),
+    kind: StepKind,
+    status: z.enum(["started", "completed", "failed", "skipped"]),
+    /** Loop round (1-based) for steps inside a loop. */
+    round: z.number().int().positive().optional(),
+    output: z.unknown().optional(),
+    error: z.string().optional(),
+    usage: Usage.optional(),
+    modelCalls: z.number().int().nonnegative().optional(),
+    latencyMs: z.number().nonnegative().optional(),
+    costUsd: z.number().nonnegative().optional(),
   }),
+});
+
+export const WorkflowCompletedEvent = z.object({
+  ...envelope,
+  type: z.literal("workflow.completed"),
+  data: z.object({
+    ...WorkflowTotals,
+    /** Absent when a gate or a rejection stopped the run. */
+    output: z.unknown().optional(),
+    /** Set when a gate stopped the chain early: where, and why. */
+    stopped: z.object({ path: z.string(), reason: z.string() }).optional(),
+  }),
+});
+
+export const WorkflowFailedEvent = z.object({
+  ...envelope,
+  type: z.literal("workflow.failed"),
+  data: z.object({ ...WorkflowTotals, code: WorkflowFailureCode, reason: z.string(), path: z.string().optional() }),
 });
 
 /** Everything a conversation shows, one discriminated union keyed by `type`. */
@@ -173,7 +286,10 @@ export const Event = z.discriminatedUnion("type", [
   RunFailedEvent,
   ApprovalRequestedEvent,
   ApprovalResolvedEvent,
+  WorkflowStartedEvent,
   WorkflowStepEvent,
+  WorkflowCompletedEvent,
+  WorkflowFailedEvent,
 ]);
 export type Event = z.infer<typeof Event>;
 export type EventType = Event["type"];

@@ -15,10 +15,24 @@ export function keys(prefix: string) {
     meta: (conversationId: string) => `${conv(conversationId)}:meta`,
     /** Checkpoint of one agent run (JSON), written after every finished step. */
     run: (conversationId: string, runId: string) => `${conv(conversationId)}:run:${runId}`,
+    /** A workflow run: its state and journal of finished steps, one hash field per step and round. */
+    workflowRun: (conversationId: string, runId: string) => `${conv(conversationId)}:wfrun:${runId}`,
     /** Live-only token deltas of a conversation (pub/sub channel). */
     deltas: (conversationId: string) => `${conv(conversationId)}:deltas`,
     /** A user's conversations, scored by creation time. */
     ownerConversations: (owner: string) => `${prefix}:owner:{${owner}}:convs`,
+    /** A user's workflow runs, scored by start time. */
+    ownerWorkflowRuns: (owner: string) => `${prefix}:owner:{${owner}}:wfruns`,
+    /** Workflow run id → conversation id, so a run is found by its id alone. */
+    workflowRunIndex: () => `${prefix}:wfruns`,
+    /** Approvals: approval id → Approval JSON, decided atomically in place. */
+    approvals: () => `${prefix}:approvals`,
+    /** A user's pending approvals, scored by request time. */
+    ownerApprovals: (owner: string) => `${prefix}:owner:{${owner}}:approvals`,
+    /** The workflow registry: workflow name → WorkflowSummary JSON. */
+    workflows: () => `${prefix}:workflows`,
+    /** Catalog workflow sources by version hash, so a pinned run finishes on its own definition. */
+    workflowSources: () => `${prefix}:workflows:sources`,
     /** The agent registry: agent name → AgentSpec JSON. */
     agents: () => `${prefix}:agents`,
     /** Bumped on every registry change; a process that sees a new value reloads the team. */

@@ -1,3 +1,4 @@
+import type { Approval, DecideApprovalPayload } from "./approval.js";
 import type { Event, MessageDelta } from "./events.js";
 
 /** Every acknowledgement carries either the result or a reason a person can read. */
@@ -17,10 +18,15 @@ export interface SendPayload {
   clientMsgId: string;
 }
 
+/** `{approvalId, decision, comment?}`, checked by the server with the zod schema of the same name. */
+export type DecidePayload = DecideApprovalPayload;
+
 export interface ClientToServerEvents {
   "conversation:join": (payload: JoinPayload, ack: Ack<{ events: Event[] }>) => void;
   "conversation:leave": (payload: { conversationId: string }) => void;
   "message:send": (payload: SendPayload, ack: Ack<{ eventId: string }>) => void;
+  /** The first decision wins; a later one is refused with code `already_decided`, naming who decided. */
+  "approval:decide": (payload: DecidePayload, ack: Ack<{ approval: Approval }>) => void;
 }
 
 export interface ServerToClientEvents {

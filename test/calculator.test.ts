@@ -3,7 +3,7 @@ import { ToolError } from "../agents/errors.js";
 import { calculate, calculatorTool } from "../agents/tools/calculator.js";
 import { createLogger } from "../platform/logger.js";
 
-const context = { conversationId: "c", runId: "r", agent: "a", log: createLogger("silent") };
+const context = { conversationId: "c", runId: "r", agent: "a", idempotencyKey: "r:1", log: createLogger("silent") };
 
 /** Runs the tool as the agent loop does: arguments through the zod schema, then `execute`. */
 async function run(expression: string) {

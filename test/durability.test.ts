@@ -45,7 +45,7 @@ async function startAgentsProcess(): Promise<ChildProcess> {
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   // Ready once its workers are running.
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 90_000;
   while (!output.includes("agents ready")) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`agents process did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -54,7 +54,8 @@ async function startAgentsProcess(): Promise<ChildProcess> {
 }
 
 describe("durability", () => {
-  it("resumes a run killed mid-step from its last finished step, once, with no duplicate events", async () => {
+  // Two agents processes start here (tsx compiles them at run time): slow on a loaded machine.
+  it("resumes a run killed mid-step from its last finished step, once, with no duplicate events", { timeout: 120_000 }, async () => {
     const first = await startAgentsProcess();
     const conversationId = await platform.api.createConversation();
     await platform.api.send(conversationId, "What is 17.5% of 2,480?");
@@ -68,7 +69,7 @@ describe("durability", () => {
     expect(before.some((e) => e.type === "run.completed" && e.agent === "calculator")).toBe(false);
 
     await startAgentsProcess();
-    const events = await platform.api.waitFor(conversationId, turnFinished, 30_000);
+    const events = await platform.api.waitFor(conversationId, turnFinished, 90_000);
 
     const answers = events.filter((e) => e.type === "message.agent");
     expect(answers).toHaveLength(1);

@@ -3,7 +3,7 @@ import { ToolError } from "../agents/errors.js";
 import { rewriteTextTool, summarizeTextTool, textStatsTool } from "../agents/tools/writer-tools.js";
 import { createLogger } from "../platform/logger.js";
 
-const context = { conversationId: "c", runId: "r", agent: "a", log: createLogger("silent") };
+const context = { conversationId: "c", runId: "r", agent: "a", idempotencyKey: "r:1", log: createLogger("silent") };
 
 const ARTICLE = [
   "Agents hand work to other agents through Redis queues.",

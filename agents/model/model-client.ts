@@ -7,7 +7,10 @@ import type {
 import type { Config } from "../../shared/config.js";
 import type { Usage } from "../../shared/events.js";
 import { RunFailure } from "../errors.js";
-import { createOfflineFetch } from "./offline-fetch.js";
+import { createOfflineFetch } from "./offline/offline-fetch.js";
+import { estimateTokens } from "./token-estimate.js";
+
+export { estimateTokens };
 
 export const OFFLINE_BASE_URL = "http://offline.switchboard/v1";
 
@@ -95,17 +98,44 @@ export async function streamModelTurn(
   };
 }
 
+export interface ModelAnswer {
+  content: string;
+  usage: Usage;
+  latencyMs: number;
+}
+
+/**
+ * One model call that is not streamed to anyone (a workflow's `llm` step). With `schema`, the model
+ * is asked for JSON valid against it (`response_format: json_schema`); the caller validates.
+ */
+export async function completeModelCall(
+  client: OpenAI,
+  request: { model: string; messages: ChatCompletionMessageParam[]; schema?: { name: string; schema: Record<string, unknown> } },
+): Promise<ModelAnswer> {
+  const started = performance.now();
+  try {
+    const completion = await client.chat.completions.create({
+      model: request.model,
+      messages: request.messages,
+      ...(request.schema
+        ? { response_format: { type: "json_schema" as const, json_schema: { name: request.schema.name, schema: request.schema.schema, strict: true } } }
+        : {}),
+    });
+    const content = completion.choices[0]?.message.content ?? "";
+    const usage = completion.usage
+      ? { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens, totalTokens: completion.usage.total_tokens }
+      : estimateUsage(request.messages, content, []);
+    return { content, usage, latencyMs: performance.now() - started };
+  } catch (error) {
+    throw new RunFailure("model_error", describeModelError(error, client.baseURL), { cause: error });
+  }
+}
+
 /** Servers that send no usage still get counted, by the same rough rule the budget uses. */
 function estimateUsage(messages: unknown, content: string, toolCalls: unknown[]): Usage {
   const promptTokens = estimateTokens(messages);
   const completionTokens = estimateTokens(content) + (toolCalls.length > 0 ? estimateTokens(toolCalls) : 0);
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
-}
-
-/** About four characters a token: enough to keep a budget, not to bill. */
-export function estimateTokens(value: unknown): number {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  return Math.ceil(text.length / 4);
 }
 
 function describeModelError(error: unknown, baseURL: string): string {

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import type { AgentQueues } from "../../agents/agent-queues.js";
+import type { Queues } from "../../platform/queues.js";
 import type { AgentRegistry } from "../../platform/agent-registry.js";
 import { AgentName, MANAGER } from "../../shared/agent-name.js";
 import { AgentSpecInput, referenceProblems, type AgentSpec } from "../../shared/agent-spec.js";
@@ -7,7 +7,7 @@ import type { AgentView } from "../../shared/api.js";
 import { HttpError, parseInput } from "../http-error.js";
 
 /** The team through the API: anyone may read it; only the admin may change it. */
-export function agentRoutes(deps: { registry: AgentRegistry; queues: AgentQueues; defaultModel: string }): Router {
+export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; defaultModel: string }): Router {
   const router = Router();
 
   const view = async (spec: AgentSpec): Promise<AgentView> => ({

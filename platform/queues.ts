@@ -1,8 +1,8 @@
-import { FlowProducer, Queue, type Job, type JobsOptions } from "bullmq";
+import { FlowProducer, Job, Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AgentStatus } from "../shared/agent-spec.js";
+import { WORKFLOWS_QUEUE, type TurnJob, type WorkflowJob } from "../shared/jobs.js";
 import type { Keys } from "../shared/keys.js";
-import type { TurnJob } from "./run-state.js";
 
 /** Every step is idempotent, so a job that hit an infrastructure error is simply run again. */
 export const JOB_DEFAULTS: JobsOptions = {
@@ -13,8 +13,19 @@ export const JOB_DEFAULTS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
-/** One BullMQ queue per agent (named after it), all under one hash-tagged prefix. */
-export class AgentQueues {
+/** A job to add as a child of a running job; its id is deterministic, so adding it again adds nothing. */
+export interface ChildJob {
+  queue: string;
+  id: string;
+  name: string;
+  data: TurnJob | WorkflowJob;
+}
+
+/**
+ * The queues work travels on: one per agent (named after it) and one for workflow runs, all under
+ * one hash-tagged prefix, since every queue of a flow tree must live in one slot.
+ */
+export class Queues {
   private readonly queues = new Map<string, Queue>();
   private readonly flows: FlowProducer;
 
@@ -25,11 +36,11 @@ export class AgentQueues {
     this.flows = new FlowProducer({ connection, prefix: keys.queuePrefix() });
   }
 
-  queue(agent: string): Queue {
-    let queue = this.queues.get(agent);
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(agent, { connection: this.connection, prefix: this.keys.queuePrefix(), defaultJobOptions: JOB_DEFAULTS });
-      this.queues.set(agent, queue);
+      queue = new Queue(name, { connection: this.connection, prefix: this.keys.queuePrefix(), defaultJobOptions: JOB_DEFAULTS });
+      this.queues.set(name, queue);
     }
     return queue;
   }
@@ -39,24 +50,48 @@ export class AgentQueues {
     await this.queue(job.agent).add(job.mode, job, { ...JOB_DEFAULTS, jobId: job.runId });
   }
 
+  /** Starts a workflow run; the run id is the job id. */
+  async enqueueWorkflow(job: WorkflowJob & { kind: "run" }): Promise<void> {
+    await this.queue(WORKFLOWS_QUEUE).add(job.workflow, job, { ...JOB_DEFAULTS, jobId: job.runId });
+  }
+
   /**
-   * Adds delegated turns as children of a running parent job, atomically. A child that fails for
-   * good does not strand the parent: it resumes and reports the failure.
+   * Adds jobs as children of a running parent job, atomically. A child that fails for good does not
+   * strand the parent: it resumes and reports the failure. Adding a child that exists already (a
+   * retried parent) leaves it as it is and keeps it linked to the parent.
    */
-  async enqueueChildren(parent: Job, children: TurnJob[]): Promise<void> {
+  async addChildren(parent: Job, children: ChildJob[]): Promise<void> {
+    if (children.length === 0) return;
     await this.flows.addBulk(
       children.map((child) => ({
-        name: child.mode,
-        queueName: child.agent,
-        data: child,
+        name: child.name,
+        queueName: child.queue,
+        data: child.data,
         opts: {
           ...JOB_DEFAULTS,
-          jobId: child.runId,
+          jobId: child.id,
           parent: { id: parent.id ?? "", queue: parent.queueQualifiedName },
           ignoreDependencyOnFailure: true,
         },
       })),
     );
+  }
+
+  /**
+   * Wakes a job parked in the delayed set (a run waiting for a person) so it runs now. False when the
+   * job is not parked: it is running (and will see what changed when it checks) or gone.
+   */
+  async wake(queue: string, jobId: string): Promise<boolean> {
+    const job = await Job.fromId(this.queue(queue), jobId);
+    if (!job || !(await job.isDelayed())) return false;
+    try {
+      await job.promote();
+      return true;
+    } catch (error) {
+      // Promoted or picked up by someone else between the check and the move.
+      if (!(await job.isDelayed())) return false;
+      throw error;
+    }
   }
 
   /** Workers online, jobs waiting and running, and when the agent last finished a job. */
