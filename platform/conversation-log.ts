@@ -20,6 +20,24 @@ end
 return {id, 1}
 `;
 
+/**
+ * The same, and in the same atomic step the state the event reports (a journal entry of a workflow
+ * run): HSET of KEYS[3] with the field/value pairs from ARGV[5] on, whether or not the event is new.
+ */
+const APPEND_RECORDING_SCRIPT = `
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+if ARGV[1] ~= '' then
+  local existing = redis.call('HGET', KEYS[2], ARGV[1])
+  if existing then return {existing, 0} end
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
+if ARGV[1] ~= '' then
+  redis.call('HSET', KEYS[2], ARGV[1], id)
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+end
+return {id, 1}
+`;
+
 /** How long a dedup key is remembered: far longer than any retry of a step. */
 const DEDUP_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -39,6 +57,26 @@ export class ConversationLog {
     private readonly retention: number,
   ) {
     if (!("sbAppend" in redis)) redis.defineCommand("sbAppend", { numberOfKeys: 2, lua: APPEND_SCRIPT });
+    if (!("sbAppendRecording" in redis)) redis.defineCommand("sbAppendRecording", { numberOfKeys: 3, lua: APPEND_RECORDING_SCRIPT });
+  }
+
+  /**
+   * Appends one event (once per `key`, as `append` does) and writes `fields` into the hash `record`
+   * in the same atomic step: the state and the event that reports it never disagree after a crash.
+   * `record` must be a key of the same conversation.
+   */
+  async appendRecording(conversationId: string, event: NewEvent, key: string, record: { hash: string; fields: Record<string, string> }): Promise<void> {
+    const payload = JSON.stringify({ ...event, at: event.at ?? new Date().toISOString(), v: EVENT_SCHEMA_VERSION });
+    await (this.redis as unknown as AppendRecordingCommand).sbAppendRecording(
+      this.keys.events(conversationId),
+      this.keys.dedup(conversationId),
+      record.hash,
+      key,
+      payload,
+      this.retention,
+      DEDUP_TTL_SECONDS,
+      ...Object.entries(record.fields).flat(),
+    );
   }
 
   /**
@@ -112,6 +150,10 @@ type AppendCommand = {
     maxLen: number,
     ttl: number,
   ): Promise<[string, number]>;
+};
+
+type AppendRecordingCommand = {
+  sbAppendRecording(stream: string, dedup: string, record: string, key: string, payload: string, maxLen: number, ttl: number, ...fields: string[]): Promise<[string, number]>;
 };
 
 export function parseEntry(

@@ -48,7 +48,21 @@ describe("adding specialists at run time", () => {
     expect(agents.map((a) => a.name)).toEqual(["manager", "calculator", "researcher", "writer"]);
     expect(agents.every((a) => a.source === "code" && a.enabled && a.status.workers === 2)).toBe(true);
     const tools = (await platform.api.request("GET", "/api/tools")).body.tools as { name: string }[];
-    expect(tools.map((t) => t.name)).toEqual(["calculate", "rewrite_text", "search_knowledge_base", "summarize_text", "text_stats"]);
+    // The agents' own tools, the shipped workflows' tools, and one tool per workflow to run it.
+    expect(tools.map((t) => t.name)).toEqual([
+      "calculate",
+      "check_refund_policy",
+      "issue_refund",
+      "lookup_order",
+      "notify_customer",
+      "publish_post",
+      "rewrite_text",
+      "run_content_pipeline",
+      "run_order_triage",
+      "search_knowledge_base",
+      "summarize_text",
+      "text_stats",
+    ]);
   });
 
   it("routes to an agent added through the API, in every agents process, without a restart", async () => {

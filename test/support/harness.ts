@@ -5,6 +5,11 @@ import type { AgentDefinition } from "../../agents/define-agent.js";
 import { builtInAgents } from "../../agents/team/built-in-team.js";
 import { createLogger } from "../../platform/logger.js";
 import { startServer, type RunningServer } from "../../server/server-process.js";
+import type OpenAI from "openai";
+import type { WorkflowDefinition } from "../../workflows/define-workflow.js";
+import { shippedWorkflows, shippedWorkflowTools } from "../../workflows/shipped.js";
+import { hostWorkflows, loadWorkflows, withWorkflowsOnManager } from "../../workflows/workflows-hosting.js";
+import type { AnyTool } from "../../agents/define-tool.js";
 import { parseConfig, type Config } from "../../shared/config.js";
 import type { Event } from "../../shared/events.js";
 export { turnFinished } from "../../shared/turn-status.js";
@@ -45,33 +50,53 @@ export async function startPlatform(
     agents?: boolean;
     catalogDir?: string;
     specialistsDir?: string;
+    /** Workflows in code and the tools their steps use; the shipped ones unless a team is given. */
+    workflows?: { definitions: WorkflowDefinition[]; tools?: AnyTool[] };
+    /** The model the agents use: a scripted model's client, or the offline model when absent. */
+    model?: OpenAI;
   } = {},
 ): Promise<Platform> {
   const config = testConfig(options.env);
   const redisUrl = inject("redisUrl");
   const log = createLogger(config.logLevel);
-  const agents =
-    options.agents === false
-      ? undefined
-      : await startAgents({
-          config,
-          redisUrl,
-          log,
-          agents: options.team ?? (await builtInAgents()),
-          catalogDir: options.catalogDir,
-          specialistsDir: options.specialistsDir,
-        });
+  const agents = options.agents === false ? undefined : await startTestAgents(config, redisUrl, options);
   const server = await startServer({ config, redisUrl, log });
-  return {
+  const platform: Platform = {
     config,
     server,
     agents,
     api: new ApiClient(server.url, TEST_TOKEN),
     close: async () => {
       await server.close();
-      await agents?.close();
+      await platform.agents?.close();
     },
   };
+  return platform;
+}
+
+/** Stops the platform's agents and starts them again, as a restart of the agents process would. */
+export async function restartAgents(platform: Platform, options: Parameters<typeof startPlatform>[0] & object = {}): Promise<void> {
+  await platform.agents?.close();
+  platform.agents = await startTestAgents(platform.config, inject("redisUrl"), options);
+}
+
+async function startTestAgents(config: Config, redisUrl: string, options: Parameters<typeof startPlatform>[0] & object): Promise<RunningAgents> {
+  const workflows = await loadWorkflows({
+    // The shipped workflows use the built-in team; a test with a team of its own brings its own.
+    code: options.workflows?.definitions ?? (options.team ? [] : shippedWorkflows),
+    tools: options.workflows?.tools ?? (options.team ? [] : shippedWorkflowTools),
+    catalogDir: options.catalogDir,
+  });
+  return startAgents({
+    config,
+    redisUrl,
+    log: createLogger(config.logLevel),
+    agents: withWorkflowsOnManager(options.team ?? (await builtInAgents()), workflows),
+    catalogDir: options.catalogDir,
+    specialistsDir: options.specialistsDir,
+    hosted: hostWorkflows(workflows),
+    ...(options.model ? { model: options.model } : {}),
+  });
 }
 
 /** A REST client as a user's program would write it. */

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
+import { TEST_TOKEN } from "./harness.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A separate agents process, as `npm run start:agents` runs it, on the test Redis. */
+export class AgentsProcess {
+  private output = "";
+
+  private constructor(readonly child: ChildProcess) {
+    child.stdout?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+  }
+
+  /** Starts one and resolves once its workers run (it logs "agents ready"), or rejects with what it printed. */
+  static async start(env: Record<string, string>): Promise<AgentsProcess> {
+    const child = spawn(process.execPath, ["--import", "tsx", "bin/agents.ts"], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        REDIS_URL: inject("redisUrl"),
+        SWITCHBOARD_TOKEN: TEST_TOKEN,
+        SWITCHBOARD_LOCK_MS: "2000",
+        SWITCHBOARD_STALLED_MS: "1000",
+        LOG_LEVEL: "info",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const started = new AgentsProcess(child);
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (started.output.includes("agents ready")) resolve();
+        else if (started.exited()) reject(new Error(`agents process exited:\n${started.output}`));
+      };
+      child.stdout?.on("data", check);
+      child.on("exit", check);
+    });
+    return started;
+  }
+
+  /** A process killed by a signal has no exit code, only the signal. */
+  exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  async kill(): Promise<void> {
+    if (this.exited()) return;
+    const exited = once(this.child, "exit");
+    this.child.kill("SIGKILL");
+    await exited;
+  }
+}
