@@ -3,24 +3,46 @@ import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import dotenv from "dotenv";
-import type { Event } from "../shared/events.js";
+import type { Approval } from "../shared/approval.js";
+import type { Event, Usage } from "../shared/events.js";
 import { turnFinished } from "../shared/turn-status.js";
 
 /**
  * `npm run chat -- "question"`: a terminal client over the public REST contract. It posts the
  * message and prints the team's events as they arrive. With no question it keeps a conversation
  * open and reads one message per line.
+ *
+ * `npm run chat -- --workflow <name> '<json input>'` starts a workflow run and follows it step by
+ * step to its output; `--approve <id>` and `--reject <id> [comment]` decide what a run waits for.
  */
 dotenv.config({ quiet: true });
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: "string" },
-    token: { type: "string" },
-    conversation: { type: "string", short: "c" },
-    timeout: { type: "string", default: "120" },
-  },
-});
+const USAGE = `Usage:
+  npm run chat -- [-c <conversationId>] ["question"]
+  npm run chat -- --workflow <name> '<json input>' [-c <conversationId>]
+  npm run chat -- --approve <approvalId> [comment]
+  npm run chat -- --reject <approvalId> [comment]
+Options: --url <server url>, --token <access token>, --timeout <seconds without news> (default 120)`;
+
+function readArguments() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        url: { type: "string" },
+        token: { type: "string" },
+        conversation: { type: "string", short: "c" },
+        timeout: { type: "string", default: "120" },
+        workflow: { type: "string", short: "w" },
+        approve: { type: "string" },
+        reject: { type: "string" },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+const { values, positionals } = readArguments();
 
 const endpointFile = path.join(process.env.SWITCHBOARD_DATA_DIR ?? ".data", "endpoint.json");
 const saved = existsSync(endpointFile) ? (JSON.parse(readFileSync(endpointFile, "utf8")) as { url?: string; token?: string }) : {};
@@ -71,9 +93,63 @@ function describe(event: Event): string | undefined {
       return color(2, `✓ ${who} done: ${event.data.usage.totalTokens} tokens, ${event.data.latencyMs} ms, $${event.data.costUsd.toFixed(4)}`);
     case "run.failed":
       return color(31, `✗ ${who} failed (${event.data.code}): ${event.data.reason}`);
-    default:
-      return color(2, `· ${event.type} ${JSON.stringify(event.data)}`);
+    case "workflow.started": {
+      const { min, max } = event.data.budget.modelCalls;
+      return color(35, `▶ workflow ${event.data.workflow} (${event.data.version}) started: ${min}–${max} model calls`);
+    }
+    case "workflow.step":
+      return stepLine(event.data);
+    case "workflow.completed": {
+      const output = typeof event.data.output === "string" ? event.data.output : JSON.stringify(event.data.output, null, 2);
+      const stopped = event.data.stopped ? color(33, `■ stopped at ${event.data.stopped.path}: ${event.data.stopped.reason}\n`) : "";
+      return `${stopped}${color(1, "output")} › ${output}\n${color(35, `■ ${event.data.workflow} completed: ${totals(event.data)}`)}`;
+    }
+    case "workflow.failed":
+      return color(31, `✗ workflow ${event.data.workflow} failed (${event.data.code}${event.data.path ? ` at ${event.data.path}` : ""}): ${event.data.reason}\n  ${totals(event.data)}`);
+    case "approval.requested": {
+      const id = event.data.approvalId;
+      const timeout = event.data.timeoutAt ? `; at ${event.data.timeoutAt} it is ${event.data.onTimeout}d by default` : "";
+      return [
+        color(33, `? approval needed: ${event.data.title}${timeout}`),
+        color(33, `  ${JSON.stringify(event.data.data)}`),
+        color(33, `  decide: npm run chat -- --approve ${id}   or   npm run chat -- --reject ${id} [comment]`),
+      ].join("\n");
+    }
+    case "approval.resolved":
+      return color(33, `✓ ${event.data.decision === "approve" ? "approved" : "rejected"} by ${event.data.by}${event.data.comment ? `: ${event.data.comment}` : ""}`);
+    default: {
+      // Every type is handled above; a newer server may send more.
+      const other = event as Event;
+      return color(2, `· ${other.type} ${JSON.stringify(other.data)}`);
+    }
   }
+}
+
+function stepLine(step: Extract<Event, { type: "workflow.step" }>["data"]): string {
+  const round = step.round ? ` round ${step.round}` : "";
+  const calls = step.modelCalls !== undefined ? `, ${step.modelCalls} model call${step.modelCalls === 1 ? "" : "s"}` : "";
+  const took = step.latencyMs !== undefined ? `, ${step.latencyMs} ms` : "";
+  const label = `${step.path} (${step.kind}${round})`;
+  switch (step.status) {
+    case "started":
+      return color(2, `  ▸ ${label}`);
+    case "completed": {
+      const output = step.output === undefined ? "" : ` → ${clip(typeof step.output === "string" ? step.output : JSON.stringify(step.output))}`;
+      return color(32, `  ✓ ${label}${calls}${took}${output}`);
+    }
+    case "skipped":
+      return color(2, `  – ${label} skipped`);
+    case "failed":
+      return color(31, `  ✗ ${label}${calls}: ${step.error ?? "failed"}`);
+  }
+}
+
+function totals(data: { modelCalls: number; budget: { modelCalls: { max: number } }; usage: Usage; latencyMs: number; costUsd: number }): string {
+  return `${data.modelCalls} of at most ${data.budget.modelCalls.max} model calls, ${data.usage.totalTokens} tokens, ${data.latencyMs} ms, $${data.costUsd.toFixed(4)}`;
+}
+
+function clip(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 async function ask(conversationId: string, text: string): Promise<void> {
@@ -81,17 +157,76 @@ async function ask(conversationId: string, text: string): Promise<void> {
   const turn: Event[] = [];
   // Start just before our message so it is printed too, then follow the log by long polling.
   let cursor = previousId(eventId);
-  const deadline = Date.now() + timeoutMs;
+  let deadline = Date.now() + timeoutMs;
+  // While a person is asked to decide (from another terminal), the clock does not run.
+  const open = new Set<string>();
   while (!turnFinished(turn)) {
-    if (Date.now() > deadline) throw new ChatError(`No answer within ${values.timeout} s; the conversation id is ${conversationId}.`);
+    if (open.size === 0 && Date.now() > deadline) throw new ChatError(`No answer within ${values.timeout} s; the conversation id is ${conversationId}.`);
     const { events } = (await call("GET", `/api/conversations/${conversationId}/events?after=${cursor}&wait=15000`)) as { events: Event[] };
     for (const event of events) {
+      if (event.type === "approval.requested") open.add(event.data.approvalId);
+      if (event.type === "approval.resolved") {
+        open.delete(event.data.approvalId);
+        deadline = Date.now() + timeoutMs;
+      }
       const line = describe(event);
       if (line) process.stdout.write(`${line}\n`);
       if (event.id !== eventId) turn.push(event);
       cursor = event.id;
     }
   }
+}
+
+/**
+ * Starts a workflow run and prints its events from `workflow.started` to its end. It waits as long
+ * as an approval is open (decide it from another terminal); otherwise it gives up after --timeout
+ * seconds without news, naming the run so it can be looked at later.
+ */
+async function runWorkflow(name: string, rawInput: string): Promise<void> {
+  let input: unknown;
+  try {
+    input = rawInput.trim() === "" ? {} : JSON.parse(rawInput);
+  } catch {
+    throw new ChatError(`The input must be JSON, e.g. npm run chat -- --workflow ${name} '{"orderId": "1042"}'.`);
+  }
+  const body = { input, ...(values.conversation ? { conversationId: values.conversation } : {}) };
+  const { runId, conversationId } = (await call("POST", `/api/workflows/${encodeURIComponent(name)}/runs`, body)) as {
+    runId: string;
+    conversationId: string;
+  };
+  process.stdout.write(color(2, `Run ${runId} in conversation ${conversationId}.\n`));
+  const open = new Set<string>();
+  // In a conversation of its own the run's events are all there is; in a named one, earlier events are skipped.
+  let following = false;
+  let cursor = "0";
+  let deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (open.size === 0 && Date.now() > deadline) {
+      throw new ChatError(`No news from run ${runId} within ${values.timeout} s; see GET /api/workflow-runs/${runId}.`);
+    }
+    const { events } = (await call("GET", `/api/conversations/${conversationId}/events?after=${cursor}&wait=15000`)) as { events: Event[] };
+    for (const event of events) {
+      cursor = event.id;
+      if (!following && event.type === "workflow.started" && event.runId === runId) following = true;
+      if (!following) continue;
+      deadline = Date.now() + timeoutMs;
+      if (event.type === "approval.requested") open.add(event.data.approvalId);
+      if (event.type === "approval.resolved") open.delete(event.data.approvalId);
+      const line = describe(event);
+      if (line) process.stdout.write(`${line}\n`);
+      if ((event.type === "workflow.completed" || event.type === "workflow.failed") && event.runId === runId) {
+        if (event.type === "workflow.failed") process.exitCode = 1;
+        return;
+      }
+    }
+  }
+}
+
+/** `--approve <id>` / `--reject <id> [comment]`: the first decision wins; a later one says who made it. */
+async function decideApproval(approvalId: string, decision: "approve" | "reject", comment: string): Promise<void> {
+  const body = { decision, ...(comment ? { comment } : {}) };
+  const { approval } = (await call("POST", `/api/approvals/${encodeURIComponent(approvalId)}`, body)) as { approval: Approval };
+  process.stdout.write(`${approval.status === "approved" ? "Approved" : "Rejected"}: ${approval.title} (${approval.id}).\n`);
 }
 
 function previousId(id: string): string {
@@ -101,6 +236,11 @@ function previousId(id: string): string {
 
 async function main(): Promise<void> {
   if (!token) throw new ChatError("No access token: pass --token, set SWITCHBOARD_TOKEN, or start Switchboard here first (npm start).");
+  const rest = positionals.join(" ").trim();
+  if (values.approve !== undefined && values.reject !== undefined) throw new ChatError("Pass either --approve or --reject, not both.");
+  if (values.approve !== undefined) return decideApproval(values.approve, "approve", rest);
+  if (values.reject !== undefined) return decideApproval(values.reject, "reject", rest);
+  if (values.workflow !== undefined) return runWorkflow(values.workflow, rest);
   const conversationId = values.conversation ?? ((await call("POST", "/api/conversations", {})) as { id: string }).id;
   const question = positionals.join(" ").trim();
   if (question) return ask(conversationId, question);

@@ -6,7 +6,9 @@ import type { Logger } from "../platform/logger.js";
 import { requireBearer, type Identity } from "./auth.js";
 import { HttpError, errorHandler } from "./http-error.js";
 import { agentRoutes } from "./routes/agents.js";
+import { approvalRoutes } from "./routes/approvals.js";
 import { conversationRoutes } from "./routes/conversations.js";
+import { workflowRoutes } from "./routes/workflows.js";
 
 export interface AppDeps {
   redis: Redis;
@@ -14,6 +16,8 @@ export interface AppDeps {
   authenticate: (token: string | undefined) => Identity | undefined;
   conversations: Parameters<typeof conversationRoutes>[0];
   agents: Parameters<typeof agentRoutes>[0];
+  workflows: Parameters<typeof workflowRoutes>[0];
+  approvals: Parameters<typeof approvalRoutes>[0];
   /** Folder of the built browser client; served at / when it exists. */
   clientDir?: string;
 }
@@ -39,6 +43,8 @@ export function createApp(deps: AppDeps): Express {
   });
   api.use(conversationRoutes(deps.conversations));
   api.use(agentRoutes(deps.agents));
+  api.use(workflowRoutes(deps.workflows));
+  api.use(approvalRoutes(deps.approvals));
   app.use("/api", api);
   app.use("/api", (request, _response, next) => next(new HttpError(404, "not_found", `No API route ${request.method} ${request.path}.`)));
 

@@ -2,14 +2,17 @@ import type { Server as HttpServer } from "node:http";
 import type { Redis } from "ioredis";
 import { Server, type Socket } from "socket.io";
 import { z } from "zod";
+import type { Approvals } from "../platform/approvals.js";
 import type { Conversations } from "../platform/conversations.js";
 import type { ConversationLog } from "../platform/conversation-log.js";
 import type { Logger } from "../platform/logger.js";
 import type { LogTail } from "../platform/log-tail.js";
 import { ClientMsgId, ConversationId, Cursor, messageText } from "../shared/api.js";
+import { DecideApprovalPayload } from "../shared/approval.js";
 import { MessageDelta } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import type { AckResponse, ClientToServerEvents, ServerToClientEvents } from "../shared/socket-events.js";
+import { decideApproval } from "./approval-decisions.js";
 import type { Identity } from "./auth.js";
 import { HttpError, parseInput } from "./http-error.js";
 import type { MessageIntake } from "./message-intake.js";
@@ -28,6 +31,7 @@ export interface GatewayDeps {
   conversationLog: ConversationLog;
   tail: LogTail;
   intake: MessageIntake;
+  approvals: Approvals;
   /** A connection used only for SUBSCRIBE: the channels of conversations this process follows. */
   subscriber: Redis;
   keys: Keys;
@@ -103,6 +107,14 @@ export class Gateway {
         const owner = socket.data.identity.user;
         const eventId = await this.deps.intake.post({ owner, title: conversation.title, ...input });
         return { eventId };
+      }),
+    );
+
+    // Ownership and outcomes exactly as POST /api/approvals/:approvalId; the decider is the socket's user.
+    socket.on("approval:decide", (payload, ack) =>
+      this.answer(ack, async () => {
+        const input = parseInput(DecideApprovalPayload, payload, "invalid_decision");
+        return { approval: await decideApproval(this.deps.approvals, socket.data.identity, input) };
       }),
     );
 

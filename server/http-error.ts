@@ -2,12 +2,16 @@ import type { ErrorRequestHandler } from "express";
 import { z } from "zod";
 import type { Logger } from "../platform/logger.js";
 
-/** An error meant for the client: status, stable code and a message a person can act on. */
+/**
+ * An error meant for the client: status, stable code and a message a person can act on. `extra`
+ * adds fields beside `error` in a REST body (a 409's current state); Socket.IO acks leave it out.
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -24,7 +28,7 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, code = "inva
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, _request, response, _next) => {
     if (error instanceof HttpError) {
-      response.status(error.status).json({ error: { code: error.code, message: error.message } });
+      response.status(error.status).json({ ...error.extra, error: { code: error.code, message: error.message } });
       return;
     }
     const status = (error as { status?: unknown }).status;

@@ -1,13 +1,16 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { AgentQueues } from "../agents/agent-queues.js";
+import { Queues } from "../platform/queues.js";
 import { AgentRegistry } from "../platform/agent-registry.js";
+import { Approvals } from "../platform/approvals.js";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { Conversations } from "../platform/conversations.js";
 import type { Logger } from "../platform/logger.js";
 import { LogTail } from "../platform/log-tail.js";
 import { connectRedis } from "../platform/redis.js";
+import { WorkflowRegistry } from "../platform/workflow-registry.js";
+import { WorkflowRuns } from "../platform/workflow-runs.js";
 import type { Config } from "../shared/config.js";
 import { keys as keyNames } from "../shared/keys.js";
 import { createApp } from "./app.js";
@@ -35,8 +38,11 @@ export async function startServer(options: { config: Config; redisUrl: string; l
   const conversationLog = new ConversationLog(redis, keys, log, config.retention);
   const conversations = new Conversations(redis, keys);
   const tail = new LogTail(blocking, redis, keys, conversationLog, log);
-  const queues = new AgentQueues(redis, keys);
+  const queues = new Queues(redis, keys);
   const intake = new MessageIntake(conversationLog, conversations, queues);
+  const approvals = new Approvals(redis, keys, conversationLog, queues);
+  const workflowRegistry = new WorkflowRegistry(redis, keys, log);
+  const workflowRuns = new WorkflowRuns(redis, keys, conversationLog, queues, workflowRegistry);
   const token = await resolveAccessToken(redis, keys, config.token);
   const authenticate = createAuthenticator(token, config.users);
 
@@ -46,6 +52,8 @@ export async function startServer(options: { config: Config; redisUrl: string; l
     authenticate,
     conversations: { conversations, conversationLog, tail, intake, maxMessageChars: config.limits.maxMessageChars },
     agents: { registry: new AgentRegistry(redis, keys, log), queues, defaultModel: config.model.defaultModel },
+    workflows: { registry: workflowRegistry, runs: workflowRuns, conversations, log },
+    approvals: { approvals },
     clientDir: CLIENT_DIR,
   });
   const http = createServer(app);
@@ -55,6 +63,7 @@ export async function startServer(options: { config: Config; redisUrl: string; l
     conversationLog,
     tail,
     intake,
+    approvals,
     subscriber,
     keys,
     maxMessageChars: config.limits.maxMessageChars,

@@ -1,0 +1,138 @@
+import { randomBytes } from "node:crypto";
+import { Router } from "express";
+import { z } from "zod";
+import type { Conversations } from "../../platform/conversations.js";
+import type { Logger } from "../../platform/logger.js";
+import type { WorkflowRegistry } from "../../platform/workflow-registry.js";
+import {
+  StartWorkflowRunBody,
+  WorkflowName,
+  type WorkflowRunLine,
+  type WorkflowRunView,
+  type WorkflowSummary,
+} from "../../shared/workflow.js";
+import type { Identity } from "../auth.js";
+import { HttpError, parseInput } from "../http-error.js";
+
+/**
+ * The run store the routes need (implemented by `WorkflowRuns` in platform/workflow-runs.ts):
+ * `start` records the run and enqueues its job; the rest read and cancel it.
+ */
+export interface WorkflowRunStore {
+  /** `workflow` is the workflow's name; its input has been checked against the registry's schema. */
+  start(input: { runId: string; workflow: string; conversationId: string; owner: string; input: unknown }): Promise<void>;
+  view(runId: string): Promise<WorkflowRunView | undefined>;
+  list(owner: string, options?: { workflow?: string; limit?: number }): Promise<WorkflowRunLine[]>;
+  cancel(runId: string, by: string): Promise<"cancelled" | "finished" | "not_found">;
+}
+
+const RunsQuery = z.object({
+  workflow: WorkflowName.optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+/** A missing `input` is judged by the workflow's own schema, which names what it expects. */
+const StartBody = StartWorkflowRunBody.partial({ input: true });
+
+/** Run ids this server makes are `w` + 16 characters; runs started elsewhere (an agent's tool) may differ. */
+const RunId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/);
+
+/** `w` and 16 random letters or digits: safe in Redis keys and as a BullMQ job id. */
+export function newWorkflowRunId(): string {
+  let id = "";
+  while (id.length < 16) id += randomBytes(16).toString("base64url").replace(/[^a-zA-Z0-9]/g, "");
+  return `w${id.slice(0, 16)}`;
+}
+
+/** Input schemas compiled from JSON Schema, by workflow version (a version's schema never changes). */
+const COMPILED_LIMIT = 256;
+
+/** Workflows and their runs: anyone may list workflows and start runs; a run is seen by its owner and the admin. */
+export function workflowRoutes(deps: {
+  registry: WorkflowRegistry;
+  runs: WorkflowRunStore;
+  conversations: Conversations;
+  log: Logger;
+}): Router {
+  const router = Router();
+  const compiled = new Map<string, z.ZodType>();
+
+  const existing = async (name: string | undefined) => {
+    const summary = WorkflowName.safeParse(name).success ? await deps.registry.get(name as string) : undefined;
+    if (!summary) throw new HttpError(404, "unknown_workflow", `No workflow named "${name}".`);
+    return summary;
+  };
+
+  /** The body's `input` checked against the workflow's input schema; issues are named `input.<field>`. */
+  const inputSchema = (summary: WorkflowSummary): z.ZodType => {
+    const key = `${summary.name}@${summary.version}`;
+    let schema = compiled.get(key);
+    if (!schema) {
+      try {
+        schema = z.object({ input: z.fromJSONSchema(summary.inputSchema as Parameters<typeof z.fromJSONSchema>[0]) });
+      } catch (error) {
+        deps.log.error({ err: error, workflow: summary.name }, "cannot compile the workflow's input schema");
+        throw new HttpError(500, "invalid_workflow", `The input schema of workflow "${summary.name}" cannot be used; see the server log.`);
+      }
+      if (compiled.size >= COMPILED_LIMIT) compiled.delete(compiled.keys().next().value as string);
+      compiled.set(key, schema);
+    }
+    return schema;
+  };
+
+  const ownedRun = async (identity: Identity, runId: string | undefined) => {
+    const view = RunId.safeParse(runId).success ? await deps.runs.view(runId as string) : undefined;
+    if (!view || (view.owner !== identity.user && !identity.admin)) {
+      throw new HttpError(404, "unknown_run", `No workflow run "${runId}".`);
+    }
+    return view;
+  };
+
+  router.get("/workflows", async (_request, response) => {
+    const workflows = (await deps.registry.list()).sort((a, b) => a.name.localeCompare(b.name));
+    response.json({ workflows });
+  });
+
+  router.get("/workflows/:name", async (request, response) => {
+    response.json(await existing(request.params.name));
+  });
+
+  router.post("/workflows/:name/runs", async (request, response) => {
+    const owner = response.locals.identity.user;
+    const workflow = await existing(request.params.name);
+    const body = parseInput(StartBody, request.body ?? {});
+    const { input } = parseInput(inputSchema(workflow), { input: body.input }, "invalid_input") as { input: unknown };
+    let conversationId = body.conversationId;
+    if (conversationId === undefined) {
+      conversationId = (await deps.conversations.create(owner, `Workflow: ${workflow.name}`)).id;
+    } else if (!(await deps.conversations.get(owner, conversationId))) {
+      throw new HttpError(404, "unknown_conversation", `No conversation "${conversationId}".`);
+    }
+    const runId = newWorkflowRunId();
+    await deps.runs.start({ runId, workflow: workflow.name, conversationId, owner, input });
+    response.status(202).json({ runId, conversationId });
+  });
+
+  router.get("/workflow-runs", async (request, response) => {
+    const query = parseInput(RunsQuery, request.query, "invalid_query");
+    response.json({ runs: await deps.runs.list(response.locals.identity.user, query) });
+  });
+
+  router.get("/workflow-runs/:runId", async (request, response) => {
+    response.json(await ownedRun(response.locals.identity, request.params.runId));
+  });
+
+  router.post("/workflow-runs/:runId/cancel", async (request, response) => {
+    const identity = response.locals.identity;
+    const view = await ownedRun(identity, request.params.runId);
+    const outcome = await deps.runs.cancel(view.runId, identity.user);
+    if (outcome === "not_found") throw new HttpError(404, "unknown_run", `No workflow run "${view.runId}".`);
+    if (outcome === "finished") {
+      const current = (await deps.runs.view(view.runId)) ?? view;
+      throw new HttpError(409, "run_finished", `The run has already ended (${current.status}).`, { run: current });
+    }
+    response.json((await deps.runs.view(view.runId)) ?? view);
+  });
+
+  return router;
+}
