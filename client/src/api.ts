@@ -6,7 +6,9 @@
 import { z } from "zod";
 import { AgentSource, AgentStatus, type AgentSpecInput } from "../../shared/agent-spec.js";
 import { ApiError, Conversation } from "../../shared/api.js";
-import { Event } from "../../shared/events.js";
+import { Approval } from "../../shared/approval.js";
+import { Budget, Event, type ApprovalDecision } from "../../shared/events.js";
+import { WorkflowGraph, WorkflowRunLine, WorkflowRunView } from "../../shared/workflow.js";
 
 /**
  * An agent of the team, as GET /api/agents lists it. Lenient on purpose: the graph and the chat
@@ -39,6 +41,24 @@ export type ToolInfo = z.infer<typeof ToolInfo>;
 export const Identity = z.object({ user: z.string(), admin: z.boolean() });
 export type Identity = z.infer<typeof Identity>;
 
+/**
+ * A workflow as GET /api/workflows lists it: everything the page draws and the form it builds.
+ * Lenient like AgentSummary: a field an older or newer server leaves out gets a default.
+ */
+export const WorkflowInfo = z.object({
+  name: z.string().min(1),
+  description: z.string().default(""),
+  version: z.string().default(""),
+  inputSchema: z.record(z.string(), z.unknown()).default({}),
+  graph: WorkflowGraph.default({ nodes: [], edges: [] }),
+  budget: Budget,
+});
+export type WorkflowInfo = z.infer<typeof WorkflowInfo>;
+export type { WorkflowRunLine, WorkflowRunView };
+
+export const StartedRun = z.object({ runId: z.string(), conversationId: z.string() });
+export type StartedRun = z.infer<typeof StartedRun>;
+
 export class RequestError extends Error {
   override readonly name = "RequestError";
   constructor(
@@ -66,6 +86,14 @@ export interface SwitchboardApi {
   /** Sends the whole definition: the server replaces the agent with it. */
   updateAgent(name: string, spec: AgentSpecInput): Promise<void>;
   deleteAgent(name: string): Promise<void>;
+  listWorkflows(signal?: AbortSignal): Promise<WorkflowInfo[]>;
+  /** Starts a run (in a new conversation unless one is given); 400 `invalid_input` names the fields. */
+  startWorkflowRun(name: string, input: unknown, conversationId?: string): Promise<StartedRun>;
+  listWorkflowRuns(signal?: AbortSignal): Promise<WorkflowRunLine[]>;
+  getWorkflowRun(runId: string, signal?: AbortSignal): Promise<WorkflowRunView>;
+  cancelWorkflowRun(runId: string): Promise<void>;
+  /** The REST way to decide (the page uses the socket while connected); 409 says who decided first. */
+  decideApproval(approvalId: string, decision: ApprovalDecision, comment?: string): Promise<Approval | undefined>;
 }
 
 /** Keeps the items that parse; one malformed entry must not hide the rest. */
@@ -153,6 +181,32 @@ export function createApi(token: string, fetchImpl: typeof fetch = (input, init)
     },
     async deleteAgent(name) {
       await request("DELETE", `/api/agents/${encodeURIComponent(name)}`);
+    },
+    async listWorkflows(signal) {
+      return parseEach(WorkflowInfo, field(await request("GET", "/api/workflows", undefined, signal), "workflows"));
+    },
+    async startWorkflowRun(name, input, conversationId) {
+      const body = conversationId === undefined ? { input } : { input, conversationId };
+      const parsed = StartedRun.safeParse(await request("POST", `/api/workflows/${encodeURIComponent(name)}/runs`, body));
+      if (!parsed.success) throw new RequestError("The server did not say which run it started.", 202, "bad_response");
+      return parsed.data;
+    },
+    async listWorkflowRuns(signal) {
+      return parseEach(WorkflowRunLine, field(await request("GET", "/api/workflow-runs", undefined, signal), "runs"));
+    },
+    async getWorkflowRun(runId, signal) {
+      const parsed = WorkflowRunView.safeParse(await request("GET", `/api/workflow-runs/${encodeURIComponent(runId)}`, undefined, signal));
+      if (!parsed.success) throw new RequestError("The server sent a run this page does not understand.", 200, "bad_response");
+      return parsed.data;
+    },
+    async cancelWorkflowRun(runId) {
+      await request("POST", `/api/workflow-runs/${encodeURIComponent(runId)}/cancel`, {});
+    },
+    async decideApproval(approvalId, decision, comment) {
+      const body = comment === undefined || comment.trim() === "" ? { decision } : { decision, comment: comment.trim() };
+      const payload = await request("POST", `/api/approvals/${encodeURIComponent(approvalId)}`, body);
+      const parsed = Approval.safeParse(field(payload, "approval") ?? payload);
+      return parsed.success ? parsed.data : undefined;
     },
   };
 }

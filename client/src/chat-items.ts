@@ -1,7 +1,9 @@
 /**
  * What the chat column draws, derived from the ordered events: messages, handoff rows (parallel
- * delegations grouped), returns, tool cards (call and result paired), failed-run banners and
- * generic notices. Run start/finish events belong to the timeline, not the chat.
+ * delegations grouped), returns, tool cards (call and result paired), failed-run banners, one
+ * block per workflow run (where it started; its later events update the block), approval cards
+ * (request and decision paired) and generic notices. Run start/finish events belong to the
+ * timeline, not the chat.
  */
 import type { Event, EventOf } from "../../shared/events.js";
 
@@ -11,7 +13,15 @@ export type ToolCallEvent = EventOf<"tool.call">;
 export type ToolResultEvent = EventOf<"tool.result">;
 export type RunFailedEvent = EventOf<"run.failed">;
 export type MessageEvent = EventOf<"message.user"> | EventOf<"message.agent">;
-export type NoticeEvent = EventOf<"approval.requested"> | EventOf<"approval.resolved"> | EventOf<"workflow.step">;
+export type ApprovalRequestedEvent = EventOf<"approval.requested">;
+export type ApprovalResolvedEvent = EventOf<"approval.resolved">;
+/** Events shown as a plain line: a decision whose request is no longer in the log, a workflow event without a run. */
+export type NoticeEvent =
+  | ApprovalResolvedEvent
+  | EventOf<"workflow.started">
+  | EventOf<"workflow.step">
+  | EventOf<"workflow.completed">
+  | EventOf<"workflow.failed">;
 
 export type ChatItem =
   | { kind: "message"; key: string; event: MessageEvent }
@@ -20,6 +30,11 @@ export type ChatItem =
   | { kind: "return"; key: string; event: HandoffReturnEvent }
   | { kind: "tool"; key: string; call: ToolCallEvent | undefined; result: ToolResultEvent | undefined }
   | { kind: "run-failed"; key: string; event: RunFailedEvent }
+  /** A workflow run, drawn where its first event is; the block reads the run's state by id. */
+  | { kind: "workflow"; key: string; runId: string }
+  /** A run's end, when other items came after its block: says so where the reader is, and leads back up. */
+  | { kind: "workflow-end"; key: string; event: EventOf<"workflow.completed"> | EventOf<"workflow.failed"> }
+  | { kind: "approval"; key: string; requested: ApprovalRequestedEvent; resolved: ApprovalResolvedEvent | undefined }
   | { kind: "notice"; key: string; event: NoticeEvent };
 
 /** Tool call ids come from the model and repeat across runs ("call_0"), so they pair within a run. */
@@ -28,10 +43,17 @@ const toolKey = (runId: string | undefined, toolCallId: string): string => `${ru
 export function deriveChatItems(events: readonly Event[]): ChatItem[] {
   const results = new Map<string, ToolResultEvent>();
   const calls = new Set<string>();
+  const decisions = new Map<string, ApprovalResolvedEvent>();
+  const requests = new Set<string>();
   for (const event of events) {
     if (event.type === "tool.result") results.set(toolKey(event.runId, event.data.toolCallId), event);
     if (event.type === "tool.call") calls.add(toolKey(event.runId, event.data.toolCallId));
+    // The first decision is the one that counts (the server records only one; this is belt and braces).
+    if (event.type === "approval.resolved" && !decisions.has(event.data.approvalId)) decisions.set(event.data.approvalId, event);
+    if (event.type === "approval.requested") requests.add(event.data.approvalId);
   }
+  const workflowRuns = new Set<string>();
+  const asked = new Set<string>();
 
   const items: ChatItem[] = [];
   for (const event of events) {
@@ -71,9 +93,28 @@ export function deriveChatItems(events: readonly Event[]): ChatItem[] {
         items.push({ kind: "run-failed", key: event.id, event });
         break;
       case "approval.requested":
+        if (!asked.has(event.data.approvalId)) {
+          asked.add(event.data.approvalId);
+          items.push({ kind: "approval", key: event.id, requested: event, resolved: decisions.get(event.data.approvalId) });
+        }
+        break;
       case "approval.resolved":
+        if (!requests.has(event.data.approvalId) && decisions.get(event.data.approvalId) === event) {
+          items.push({ kind: "notice", key: event.id, event });
+        }
+        break;
+      case "workflow.started":
       case "workflow.step":
-        items.push({ kind: "notice", key: event.id, event });
+      case "workflow.completed":
+      case "workflow.failed":
+        if (event.runId === undefined) items.push({ kind: "notice", key: event.id, event });
+        else if (!workflowRuns.has(event.runId)) {
+          workflowRuns.add(event.runId);
+          items.push({ kind: "workflow", key: event.id, runId: event.runId });
+        } else if (event.type === "workflow.completed" || event.type === "workflow.failed") {
+          const last = items[items.length - 1];
+          if (last?.kind !== "workflow" || last.runId !== event.runId) items.push({ kind: "workflow-end", key: event.id, event });
+        }
         break;
       case "run.started":
       case "run.completed":

@@ -5,7 +5,8 @@
 import type { Event, RunFailureCode, StepRecord, Usage } from "../../shared/events.js";
 
 export type RunStatus = "running" | "completed" | "failed";
-export type RunMode = "turn" | "transfer" | "delegate";
+/** `workflow`: an agent step of a workflow run. */
+export type RunMode = "turn" | "transfer" | "delegate" | "workflow";
 
 export interface RunSummary {
   runId: string;

@@ -38,3 +38,28 @@ it("pairs tool calls with their results within a run, and shows a lone result on
   expect(second?.kind === "tool" && second.result?.data.error).toBe("offline");
   expect(lone?.kind === "tool" && lone.call === undefined && lone.result?.data.tool).toBe("transfer");
 });
+
+it("draws a workflow run as one block where it started, and pairs an approval with its decision", () => {
+  const budget = { modelCalls: { min: 1, max: 2 }, approvals: 1, agentRuns: 0, unboundedSteps: [] };
+  const items = deriveChatItems([
+    event("workflow.started", { workflow: "w", version: "v", input: {}, budget }, { runId: "wf" }),
+    event("workflow.step", { workflow: "w", path: "a", kind: "llm", status: "started" }, { runId: "wf" }),
+    event("approval.requested", { approvalId: "ap", kind: "workflow", title: "OK?", data: {}, path: "ok", onTimeout: "reject" }, { runId: "wf" }),
+    event("approval.resolved", { approvalId: "ap", decision: "approve", by: "alice" }, { runId: "wf" }),
+    event("approval.resolved", { approvalId: "ap", decision: "reject", by: "bob" }, { runId: "wf" }),
+    event("workflow.completed", { workflow: "w", output: 1, modelCalls: 1, budget, usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 }, costUsd: 0, latencyMs: 1 }, { runId: "wf" }),
+    // A decision whose request was trimmed from the log, and a step of a run whose start was.
+    event("approval.resolved", { approvalId: "old", decision: "reject", by: "timeout" }),
+    event("workflow.step", { workflow: "w", path: "b", kind: "llm", status: "completed" }, { runId: "older" }),
+  ]);
+  expect(items.map((item) => item.kind)).toEqual(["workflow", "approval", "workflow-end", "notice", "workflow"]);
+  const approval = items[1];
+  expect(approval?.kind === "approval" && approval.resolved?.data.by).toBe("alice");
+  expect(items[4]?.kind === "workflow" && items[4].runId).toBe("older");
+  // With nothing after its block, a run's end shows in the block alone.
+  const alone = deriveChatItems([
+    event("workflow.started", { workflow: "w", version: "v", input: {}, budget }, { runId: "wf" }),
+    event("workflow.failed", { workflow: "w", code: "cancelled", reason: "r", modelCalls: 0, budget, usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, costUsd: 0, latencyMs: 1 }, { runId: "wf" }),
+  ]);
+  expect(alone.map((item) => item.kind)).toEqual(["workflow"]);
+});

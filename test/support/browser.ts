@@ -92,6 +92,8 @@ export interface OpenOptions extends Pick<BrowserContextOptions, "viewport" | "i
   signedIn?: boolean;
   /** Keep every WebSocket the page opens in `window.__e2eSockets`, so a test can cut one. */
   trackSockets?: boolean;
+  /** Runs on the new context before the page opens, e.g. `withholdSocketFrames`. */
+  beforeOpen?: (context: BrowserContext) => Promise<void>;
 }
 
 /** A new browser context (its own storage) with the app open; waits for the live connection when signed in. */
@@ -103,6 +105,7 @@ export async function openApp(browser: Browser, baseUrl: string, options: OpenOp
     ...(options.hasTouch === undefined ? {} : { hasTouch: options.hasTouch }),
   });
   context.setDefaultTimeout(UI_TIMEOUT_MS);
+  await options.beforeOpen?.(context);
   if (options.trackSockets) {
     await context.addInitScript(() => {
       const Native = window.WebSocket;
@@ -246,4 +249,26 @@ export async function screenshot(target: Page | Locator, name: string): Promise<
 /** Horizontal overflow of the document: how far it can scroll sideways (0 is none). */
 export function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth);
+}
+
+/**
+ * Keeps the Socket.IO packets from the server that `withhold` matches from ever reaching the
+ * context's pages, over WebSocket and long polling alike: a tab that misses a live event (say,
+ * that someone else already decided an approval) while everything else keeps flowing.
+ */
+export async function withholdSocketFrames(context: BrowserContext, withhold: (packet: string) => boolean): Promise<void> {
+  await context.routeWebSocket(/\/socket\.io\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => server.send(message));
+    server.onMessage((message) => {
+      if (typeof message !== "string" || !withhold(message)) ws.send(message);
+    });
+  });
+  await context.route(/\/socket\.io\/\?/, async (route) => {
+    if (route.request().method() !== "GET") return route.continue();
+    const response = await route.fetch();
+    // A polling response holds several packets, separated by the record separator.
+    const packets = (await response.text()).split("\u001e").filter((packet) => !withhold(packet));
+    await route.fulfill({ response, body: packets.join("\u001e") });
+  });
 }

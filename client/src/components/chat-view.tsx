@@ -1,20 +1,34 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { AgentSummary } from "../api.js";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import type { AgentSummary, WorkflowInfo } from "../api.js";
 import { deriveChatItems, type ChatItem } from "../chat-items.js";
 import type { ConversationState, OutgoingMessage } from "../conversation-store.js";
 import { busyLeafRuns, type DerivedRuns } from "../runs.js";
+import { deriveWorkflowRuns, type WorkflowRuns } from "../workflow-runs.js";
 import { AgentAvatar, AgentChip } from "./agent-badge.js";
+import { ApprovalCard, type Decide } from "./approval-card.js";
 import { EventNotice } from "./event-notice.js";
 import { HandoffGroup, HandoffReturnRow } from "./handoff-row.js";
 import { MessageItem, OutgoingMessageItem, StreamingMessageItem } from "./message-item.js";
 import { RunFailedBanner } from "./run-failed-banner.js";
 import { ToolCard } from "./tool-card.js";
+import { WorkflowEndRow, WorkflowRunBlock } from "./workflow-run-block.js";
+
+/** What workflow blocks and approval cards need from the page. */
+export interface WorkflowChat {
+  /** The workflows the server lists, by name: their graphs. */
+  definitions: ReadonlyMap<string, WorkflowInfo>;
+  decide: Decide;
+  /** Cancels a run; resolves to a problem to show, or undefined. */
+  cancel: (runId: string) => Promise<string | undefined>;
+  /** The user of the page (GET /api/me), undefined until known. */
+  me: string | undefined;
+}
 
 /** How close to the bottom (px) still counts as "reading the newest": auto-scroll keeps following. */
 const STICK_THRESHOLD_PX = 96;
 const NO_OUTGOING: readonly OutgoingMessage[] = [];
 
-function ItemView({ item }: { item: ChatItem }) {
+function ItemView({ item, runs, workflows }: { item: ChatItem; runs: WorkflowRuns; workflows: WorkflowChat }): ReactNode {
   switch (item.kind) {
     case "message":
       return <MessageItem event={item.event} />;
@@ -28,6 +42,18 @@ function ItemView({ item }: { item: ChatItem }) {
       return <RunFailedBanner event={item.event} />;
     case "notice":
       return <EventNotice event={item.event} />;
+    case "workflow": {
+      const run = runs.byId.get(item.runId);
+      return run === undefined ? null : <WorkflowRunBlock run={run} definition={workflows.definitions.get(run.workflow)} onCancel={workflows.cancel} />;
+    }
+    case "workflow-end":
+      return <WorkflowEndRow event={item.event} run={item.event.runId === undefined ? undefined : runs.byId.get(item.event.runId)} />;
+    case "approval": {
+      const runId = runs.approvalRuns.get(item.requested.data.approvalId);
+      const status = runId === undefined ? undefined : runs.byId.get(runId)?.status;
+      const ended = status === "completed" || status === "failed" || status === "cancelled" ? status : undefined;
+      return <ApprovalCard requested={item.requested} resolved={item.resolved} onDecide={workflows.decide} me={workflows.me} runEnded={ended} />;
+    }
   }
 }
 
@@ -67,6 +93,7 @@ export function ChatView({
   runs,
   agents,
   online,
+  workflows,
   onRetry,
   onDiscard,
 }: {
@@ -75,11 +102,13 @@ export function ChatView({
   runs: DerivedRuns;
   agents: readonly AgentSummary[];
   online: boolean;
+  workflows: WorkflowChat;
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
 }) {
   const events = state?.events;
   const items = useMemo(() => (events === undefined ? [] : deriveChatItems(events)), [events]);
+  const workflowRuns = useMemo(() => deriveWorkflowRuns(events ?? []), [events]);
   const streams = useMemo(() => [...(state?.streams.values() ?? [])].sort((a, b) => a.order - b.order), [state?.streams]);
   const outbox = state?.outbox ?? NO_OUTGOING;
   const busy = useMemo(() => {
@@ -108,7 +137,7 @@ export function ChatView({
   useLayoutEffect(() => {
     if (stick.current) scrollToEnd();
     else setUnseen(true);
-  }, [items, streams, outbox, busy.length, scrollToEnd]);
+  }, [items, workflowRuns, streams, outbox, busy.length, scrollToEnd]);
 
   // Content also grows without new items (a window resize, an expanded card, a phone rotating):
   // a reader who was at the newest item stays there.
@@ -152,7 +181,7 @@ export function ChatView({
         {(conversationId === undefined || empty) && <EmptyConversation agents={agents} />}
         <div className="chat-log" ref={log} role="log" aria-label="Conversation" aria-relevant="additions">
           {items.map((item) => (
-            <ItemView key={item.key} item={item} />
+            <ItemView key={item.key} item={item} runs={workflowRuns} workflows={workflows} />
           ))}
           {streams.map((stream) => (
             <StreamingMessageItem key={stream.runId} stream={stream} />

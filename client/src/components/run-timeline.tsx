@@ -4,7 +4,7 @@ import { describeFailure, type DerivedRuns, type RunSummary } from "../runs.js";
 import { AgentChip } from "./agent-badge.js";
 
 const STATUS_LABEL = { running: "running", completed: "completed", failed: "failed" } as const;
-const MODE_LABEL = { turn: "turn", transfer: "transfer", delegate: "delegate" } as const;
+const MODE_LABEL = { turn: "turn", transfer: "transfer", delegate: "delegate", workflow: "workflow step" } as const;
 
 function Steps({ run }: { run: RunSummary }) {
   const [open, setOpen] = useState(true);

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Event } from "../../../shared/events.js";
-import { createApi } from "../api.js";
+import { createApi, RequestError, type StartedRun } from "../api.js";
+import { decideApproval } from "../approvals.js";
 import { ConversationRegistry } from "../conversation-registry.js";
 import { formatCost } from "../format.js";
 import { useAgents } from "../hooks/use-agents.js";
@@ -11,9 +12,13 @@ import { useIdentity } from "../hooks/use-identity.js";
 import { useMediaQuery } from "../hooks/use-media-query.js";
 import { useMessageSender } from "../hooks/use-message-sender.js";
 import { useSocket } from "../hooks/use-socket.js";
+import { useWorkflowRuns } from "../hooks/use-workflow-runs.js";
+import { useWorkflows } from "../hooks/use-workflows.js";
+import { routeHref } from "../route.js";
 import { deriveRuns } from "../runs.js";
 import { AgentsPanel } from "./agents-panel.js";
-import { ChatView } from "./chat-view.js";
+import { ChatView, type WorkflowChat } from "./chat-view.js";
+import type { Decide } from "./approval-card.js";
 import { CloseIcon } from "./close-icon.js";
 import { Composer } from "./composer.js";
 import { ConnectionStatus } from "./connection-status.js";
@@ -22,6 +27,7 @@ import { PanelSection } from "./panel-section.js";
 import { RunTimeline } from "./run-timeline.js";
 import { TeamGraph } from "./team-graph.js";
 import { TeamList } from "./team-list.js";
+import { WorkflowsView } from "./workflows-view.js";
 
 const NO_EVENTS: readonly Event[] = [];
 const NO_RECEIPTS: ReadonlyMap<string, number> = new Map();
@@ -49,6 +55,13 @@ function mentionedAgents(events: readonly Event[]): Set<string> {
   return names;
 }
 
+/** Workflows the conversation ran, so their graphs can be fetched when the page does not know them yet. */
+function mentionedWorkflows(events: readonly Event[]): Set<string> {
+  const names = new Set<string>();
+  for (const event of events) if (event.type === "workflow.started") names.add(event.data.workflow);
+  return names;
+}
+
 /** Handoffs and returns seen so far: each one changes some agent's queue, so the panel's counts are re-read. */
 function handoffCount(events: readonly Event[]): number {
   let count = 0;
@@ -60,7 +73,8 @@ function handoffCount(events: readonly Event[]): number {
  * The signed-in page: conversations on the left, the chat in the middle, the team graph and run
  * timeline on the right. Below 1100px the right panel becomes a drawer; at phone width (≤640px)
  * the conversation list does too. The agents panel takes the right panel's place while it is open
- * (on a wide screen the chat stays usable beside it).
+ * (on a wide screen the chat stays usable beside it). The Workflows view (`#/workflows`) takes
+ * the chat's place in the middle.
  */
 export function Workspace({
   token,
@@ -75,12 +89,22 @@ export function Workspace({
   const [registry] = useState(() => new ConversationRegistry());
   const { socket, status, reconnect } = useSocket(token);
   const conversations = useConversations(api, onUnauthorized);
-  const [selectedId, select] = useHashRoute();
+  const [route, navigate] = useHashRoute();
+  const selectedId = route.kind === "conversation" ? route.conversationId : undefined;
+  const inWorkflows = route.kind === "workflows";
+  const select = useCallback(
+    (conversationId: string | undefined, options?: { replace?: boolean }) =>
+      navigate(conversationId === undefined ? { kind: "none" } : { kind: "conversation", conversationId }, options),
+    [navigate],
+  );
   const state = useConversationFeed(selectedId, socket, api, registry);
   const events = state?.events ?? NO_EVENTS;
   const runs = useMemo(() => deriveRuns(events), [events]);
   const mentioned = useMemo(() => mentionedAgents(events), [events]);
   const handoffs = useMemo(() => handoffCount(events), [events]);
+  const ranWorkflows = useMemo(() => mentionedWorkflows(events), [events]);
+  const workflows = useWorkflows(api, ranWorkflows);
+  const workflowRuns = useWorkflowRuns(api, inWorkflows);
   const [agentsOpen, setAgentsOpen] = useState(false);
   const {
     agents,
@@ -113,12 +137,13 @@ export function Workspace({
 
   const { conversations: list, loading, refresh } = conversations;
 
-  // With no conversation in the address, open the newest one.
+  // With nothing in the address, open the newest conversation.
+  const nowhere = route.kind === "none";
   useEffect(() => {
-    if (selectedId !== undefined || loading) return;
+    if (!nowhere || loading) return;
     const newest = list[0];
     if (newest !== undefined) select(newest.id, { replace: true });
-  }, [selectedId, loading, list, select]);
+  }, [nowhere, loading, list, select]);
 
   // The server names an untitled conversation after its first message. It renames before it
   // starts the manager's run (but after logging the message), so the first run.started means the
@@ -129,6 +154,14 @@ export function Workspace({
   useEffect(() => {
     if (untitled && answered) void refresh();
   }, [selectedId, untitled, answered, refresh]);
+
+  // A conversation the list does not hold yet (a workflow run started elsewhere): read the list again, once.
+  const looked = useRef(new Set<string>());
+  useEffect(() => {
+    if (selectedId === undefined || loading || current !== undefined || looked.current.has(selectedId)) return;
+    looked.current.add(selectedId);
+    void refresh();
+  }, [selectedId, loading, current, refresh]);
 
   // The socket was refused: ask the REST API whether the token is the reason (it reports 401).
   useEffect(() => {
@@ -246,6 +279,38 @@ export function Workspace({
     setInsightsOpen(false);
   };
 
+  const me = identity?.user;
+  const decide = useCallback<Decide>(
+    (approvalId, decision, comment) => decideApproval(socket, api, { approvalId, decision, comment }),
+    [socket, api],
+  );
+  const { refresh: refreshRuns } = workflowRuns;
+  const cancelRun = useCallback(
+    async (runId: string): Promise<string | undefined> => {
+      try {
+        await api.cancelWorkflowRun(runId);
+        void refreshRuns();
+        return undefined;
+      } catch (caught) {
+        if (caught instanceof RequestError && caught.unauthorized) onUnauthorized(caught.message);
+        return `Could not cancel the run: ${caught instanceof Error ? caught.message : "unknown error"}`;
+      }
+    },
+    [api, refreshRuns, onUnauthorized],
+  );
+  const workflowChat = useMemo<WorkflowChat>(
+    () => ({ definitions: workflows.byName, decide, cancel: cancelRun, me }),
+    [workflows.byName, decide, cancelRun, me],
+  );
+  const onWorkflowStarted = useCallback(
+    (run: StartedRun) => {
+      void refresh();
+      void refreshRuns();
+      select(run.conversationId);
+    },
+    [refresh, refreshRuns, select],
+  );
+
   const title = selectedId === undefined ? "New conversation" : conversationTitle(current);
   const drawerOpen = (sidebarIsDrawer && sidebarOpen) || (insightsIsDrawer && (insightsOpen || agentsOpen));
   const online = status.state === "connected";
@@ -263,8 +328,17 @@ export function Workspace({
         .filter(Boolean)
         .join(" ")}
     >
-      <a href="#composer" className="skip-link">
-        Skip to the message box
+      <a
+        href={inWorkflows ? "#workflows-title" : "#composer"}
+        className="skip-link"
+        onClick={(event) => {
+          // The address's hash is the page's place; a skip link moves focus without changing it.
+          event.preventDefault();
+          const target = inWorkflows ? document.getElementById("workflows-title") : document.querySelector<HTMLElement>("#composer textarea");
+          target?.focus();
+        }}
+      >
+        {inWorkflows ? "Skip to the workflows" : "Skip to the message box"}
       </a>
       <header className="topbar">
         {sidebarIsDrawer && (
@@ -291,6 +365,23 @@ export function Workspace({
         </span>
         <div className="topbar-actions">
           <ConnectionStatus status={status} onReconnect={reconnect} />
+          <a
+            href={routeHref({ kind: "workflows", workflow: undefined })}
+            className={`button button-quiet workflows-link${inWorkflows ? " is-current" : ""}`}
+            data-testid="workflows-link"
+            aria-current={inWorkflows ? "page" : undefined}
+            onClick={() => {
+              setSidebarOpen(false);
+              setInsightsOpen(false);
+            }}
+          >
+            <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+              <rect x="4" y="3" width="8" height="5" rx="1.5" fill="none" stroke="currentColor" strokeWidth="1.8" />
+              <rect x="12" y="16" width="8" height="5" rx="1.5" fill="none" stroke="currentColor" strokeWidth="1.8" />
+              <path d="M8 8v4h8v4" fill="none" stroke="currentColor" strokeWidth="1.8" />
+            </svg>
+            <span className="workflows-link-label">Workflows</span>
+          </a>
           <button
             ref={agentsToggle}
             type="button"
@@ -357,6 +448,16 @@ export function Workspace({
         </div>
       </aside>
 
+      {inWorkflows ? (
+        <WorkflowsView
+          name={route.workflow}
+          api={api}
+          workflows={workflows}
+          runs={workflowRuns}
+          onStarted={onWorkflowStarted}
+          onCancel={cancelRun}
+        />
+      ) : (
       <main className="chat" aria-labelledby="chat-title">
         <header className="chat-header">
           <h1 id="chat-title" className="chat-title">
@@ -382,6 +483,7 @@ export function Workspace({
           runs={runs}
           agents={agents}
           online={online}
+          workflows={workflowChat}
           onRetry={(clientMsgId) => selectedId !== undefined && sender.retry(selectedId, clientMsgId)}
           onDiscard={(clientMsgId) => selectedId !== undefined && sender.discard(selectedId, clientMsgId)}
         />
@@ -393,6 +495,7 @@ export function Workspace({
           />
         </div>
       </main>
+      )}
 
       <aside
         id="insights"

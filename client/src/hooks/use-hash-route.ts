@@ -1,37 +1,35 @@
 import { useCallback, useEffect, useState } from "react";
-
-/** The open conversation lives in the URL hash (`#/c/<id>`), so reloads and links keep it. */
-const PATTERN = /^#\/c\/([a-zA-Z0-9_-]{1,64})$/;
-
-function read(): string | undefined {
-  return PATTERN.exec(window.location.hash)?.[1];
-}
+import { parseRoute, routeHref, sameRoute, type Route } from "../route.js";
 
 export function conversationHref(conversationId: string): string {
-  return `#/c/${conversationId}`;
+  return routeHref({ kind: "conversation", conversationId });
 }
 
-export type SelectConversation = (conversationId: string | undefined, options?: { replace?: boolean }) => void;
+export type Navigate = (route: Route, options?: { replace?: boolean }) => void;
 
-export function useHashRoute(): [string | undefined, SelectConversation] {
-  const [selected, setSelected] = useState<string | undefined>(read);
+/** The page's place (see route.ts), kept in the URL hash and followed as it changes. */
+export function useHashRoute(): [Route, Navigate] {
+  const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
 
   useEffect(() => {
-    const onChange = (): void => setSelected(read());
+    const onChange = (): void => setRoute((current) => {
+      const next = parseRoute(window.location.hash);
+      return sameRoute(current, next) ? current : next;
+    });
     window.addEventListener("hashchange", onChange);
     return () => window.removeEventListener("hashchange", onChange);
   }, []);
 
-  const select = useCallback<SelectConversation>((conversationId, options) => {
-    const hash = conversationId === undefined ? "" : conversationHref(conversationId);
+  const navigate = useCallback<Navigate>((next, options) => {
+    const hash = routeHref(next);
     if (window.location.hash !== hash) {
       // Opening a conversation is a step the back button can undo; a default choice is not.
       const url = `${window.location.pathname}${window.location.search}${hash}`;
       if (options?.replace) window.history.replaceState(window.history.state, "", url);
       else window.history.pushState(window.history.state, "", url);
     }
-    setSelected(conversationId);
+    setRoute((current) => (sameRoute(current, next) ? current : next));
   }, []);
 
-  return [selected, select];
+  return [route, navigate];
 }
