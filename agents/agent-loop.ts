@@ -239,6 +239,7 @@ export class AgentLoop implements Runnable<ChildResult> {
     await this.deps.runs.save(state);
     return {
       kind: "wait-approval",
+      agent: state.job.agent,
       approval: {
         id: approvalId,
         conversationId: state.job.conversationId,

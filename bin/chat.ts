@@ -108,7 +108,7 @@ function describe(event: Event): string | undefined {
       return color(31, `✗ workflow ${event.data.workflow} failed (${event.data.code}${event.data.path ? ` at ${event.data.path}` : ""}): ${event.data.reason}\n  ${totals(event.data)}`);
     case "approval.requested": {
       const id = event.data.approvalId;
-      const timeout = event.data.timeoutAt ? `; at ${event.data.timeoutAt} it is ${event.data.onTimeout}d by default` : "";
+      const timeout = event.data.timeoutAt ? `; at ${event.data.timeoutAt} it is ${event.data.onTimeout === "approve" ? "approved" : "rejected"} by default` : "";
       return [
         color(33, `? approval needed: ${event.data.title}${timeout}`),
         color(33, `  ${JSON.stringify(event.data.data)}`),

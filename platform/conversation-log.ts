@@ -5,37 +5,25 @@ import type { Logger } from "./logger.js";
 
 /**
  * Checks the dedup index and appends in one atomic step, so a retried producer gets back the id it
- * already wrote instead of a second copy (Redis 7 has no idempotent XADD of its own).
+ * already wrote instead of a second copy (Redis 7 has no idempotent XADD of its own). In the same
+ * step it writes the state the event reports (a workflow run's journal entry) into the hash KEYS[3],
+ * whether or not the event is new, and reads one field of that hash back (a cancel request).
+ * ARGV: key, payload, maxlen, ttl, field to read ('' for none), then field/value pairs to write.
  */
 const APPEND_SCRIPT = `
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+local watched = false
+if ARGV[5] ~= '' then watched = redis.call('HGET', KEYS[3], ARGV[5]) end
 if ARGV[1] ~= '' then
   local existing = redis.call('HGET', KEYS[2], ARGV[1])
-  if existing then return {existing, 0} end
+  if existing then return {existing, 0, watched} end
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
 if ARGV[1] ~= '' then
   redis.call('HSET', KEYS[2], ARGV[1], id)
   redis.call('EXPIRE', KEYS[2], ARGV[4])
 end
-return {id, 1}
-`;
-
-/**
- * The same, and in the same atomic step the state the event reports (a journal entry of a workflow
- * run): HSET of KEYS[3] with the field/value pairs from ARGV[5] on, whether or not the event is new.
- */
-const APPEND_RECORDING_SCRIPT = `
-for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
-if ARGV[1] ~= '' then
-  local existing = redis.call('HGET', KEYS[2], ARGV[1])
-  if existing then return {existing, 0} end
-end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
-if ARGV[1] ~= '' then
-  redis.call('HSET', KEYS[2], ARGV[1], id)
-  redis.call('EXPIRE', KEYS[2], ARGV[4])
-end
-return {id, 1}
+return {id, 1, watched}
 `;
 
 /** How long a dedup key is remembered: far longer than any retry of a step. */
@@ -56,27 +44,23 @@ export class ConversationLog {
     private readonly log: Logger,
     private readonly retention: number,
   ) {
-    if (!("sbAppend" in redis)) redis.defineCommand("sbAppend", { numberOfKeys: 2, lua: APPEND_SCRIPT });
-    if (!("sbAppendRecording" in redis)) redis.defineCommand("sbAppendRecording", { numberOfKeys: 3, lua: APPEND_RECORDING_SCRIPT });
+    if (!("sbAppend" in redis)) redis.defineCommand("sbAppend", { numberOfKeys: 3, lua: APPEND_SCRIPT });
   }
 
   /**
    * Appends one event (once per `key`, as `append` does) and writes `fields` into the hash `record`
    * in the same atomic step: the state and the event that reports it never disagree after a crash.
-   * `record` must be a key of the same conversation.
+   * `record` must be a key of the same conversation. Returns the value of `record.read` in that hash.
    */
-  async appendRecording(conversationId: string, event: NewEvent, key: string, record: { hash: string; fields: Record<string, string> }): Promise<void> {
+  async appendRecording(
+    conversationId: string,
+    event: NewEvent,
+    key: string,
+    record: { hash: string; fields: Record<string, string>; read?: string },
+  ): Promise<string | undefined> {
     const payload = JSON.stringify({ ...event, at: event.at ?? new Date().toISOString(), v: EVENT_SCHEMA_VERSION });
-    await (this.redis as unknown as AppendRecordingCommand).sbAppendRecording(
-      this.keys.events(conversationId),
-      this.keys.dedup(conversationId),
-      record.hash,
-      key,
-      payload,
-      this.retention,
-      DEDUP_TTL_SECONDS,
-      ...Object.entries(record.fields).flat(),
-    );
+    const [, , read] = await this.script(conversationId, key, payload, record.hash, record.read ?? "", Object.entries(record.fields).flat());
+    return read ?? undefined;
   }
 
   /**
@@ -87,18 +71,26 @@ export class ConversationLog {
     const at = event.at ?? new Date().toISOString();
     const stored = { ...event, at, v: EVENT_SCHEMA_VERSION };
     const payload = JSON.stringify(stored);
-    const [id, created] = (await (this.redis as unknown as AppendCommand).sbAppend(
-      this.keys.events(conversationId),
-      this.keys.dedup(conversationId),
-      key,
-      payload,
-      this.retention,
-      DEDUP_TTL_SECONDS,
-    )) as [string, number];
+    // Nothing to record: the dedup index stands in for the record hash (same slot, nothing written).
+    const [id, created] = await this.script(conversationId, key, payload, this.keys.dedup(conversationId), "", []);
     // The event was built from a typed NewEvent: no need to parse what was just written.
     if (created === 1) return { event: { ...stored, id, conversationId } as Event, created: true };
     const [existing] = await this.range(conversationId, id, id);
     return { event: existing ?? ({ ...stored, id, conversationId } as Event), created: false };
+  }
+
+  private async script(conversationId: string, key: string, payload: string, record: string, read: string, fields: string[]) {
+    return (this.redis as unknown as AppendCommand).sbAppend(
+      this.keys.events(conversationId),
+      this.keys.dedup(conversationId),
+      record,
+      key,
+      payload,
+      this.retention,
+      DEDUP_TTL_SECONDS,
+      read,
+      ...fields,
+    );
   }
 
   /** Events strictly after `after` (a stream id; "0" for the whole log), oldest first. */
@@ -145,15 +137,14 @@ type AppendCommand = {
   sbAppend(
     stream: string,
     dedup: string,
+    record: string,
     key: string,
     payload: string,
     maxLen: number,
     ttl: number,
-  ): Promise<[string, number]>;
-};
-
-type AppendRecordingCommand = {
-  sbAppendRecording(stream: string, dedup: string, record: string, key: string, payload: string, maxLen: number, ttl: number, ...fields: string[]): Promise<[string, number]>;
+    read: string,
+    ...fields: string[]
+  ): Promise<[id: string, created: number, read: string | null]>;
 };
 
 export function parseEntry(

@@ -106,10 +106,13 @@ export class WorkflowRuns {
     }
   }
 
-  /** Writes one journal entry and logs the event that reports it, atomically. */
-  async record(conversationId: string, runId: string, key: string, entry: JournalEntry, event: { event: NewEvent; key: string }): Promise<void> {
+  /**
+   * Writes one journal entry and logs the event that reports it, atomically. Returns who asked to
+   * cancel the run, if someone did: the runner checks it at every step at no extra round trip.
+   */
+  async record(conversationId: string, runId: string, key: string, entry: JournalEntry, event: { event: NewEvent; key: string }): Promise<string | undefined> {
     const hash = this.keys.workflowRun(conversationId, runId);
-    await this.conversationLog.appendRecording(conversationId, event.event, event.key, { hash, fields: { [`${JOURNAL}${key}`]: JSON.stringify(entry) } });
+    return this.conversationLog.appendRecording(conversationId, event.event, event.key, { hash, fields: { [`${JOURNAL}${key}`]: JSON.stringify(entry) }, read: CANCEL });
   }
 
   async view(runId: string): Promise<WorkflowRunView | undefined> {
@@ -131,8 +134,9 @@ export class WorkflowRuns {
   }
 
   /**
-   * Asks a running or waiting run to stop: it ends at its next step, or at once if it waits for a
-   * person (its parked job is woken to see the request).
+   * Asks a running or waiting run to stop: it ends before its next step starts, or at once if it
+   * waits for a person (its parked job is woken to see the request). Steps already running (a
+   * fan-out's branches) finish first.
    */
   async cancel(runId: string, by: string): Promise<"cancelled" | "finished" | "not_found"> {
     const conversationId = await this.redis.hget(this.keys.workflowRunIndex(), runId);

@@ -24,7 +24,7 @@ export type NextStep<R> =
   /** Add these children (again, if need be) and come back when every one of them has finished. */
   | { kind: "wait-children"; children: ChildJob[] }
   /** Ask a person, park without a worker, and come back once someone decided or the timeout is due. */
-  | { kind: "wait-approval"; approval: ApprovalRequest };
+  | { kind: "wait-approval"; approval: ApprovalRequest; /** The agent whose run asks, for the event. */ agent?: string };
 
 /** A finished child: its job's return value, or why its job failed for good. */
 export type ChildOutcome = { ok: true; value: unknown } | { ok: false; reason: string };

@@ -44,7 +44,10 @@ export class RunHost<R> {
         case "wait-approval": {
           if (token === undefined) throw new Error("a run that waits for a person needs its job's lock token");
           const owner = next.approval.owner || (await this.ownerOf(next.approval.conversationId)) || "";
-          const approval = await this.approvals.request({ ...next.approval, owner, job: { queue: job.queueName, id: job.id ?? "" } });
+          const approval = await this.approvals.request(
+            { ...next.approval, owner, job: { queue: job.queueName, id: job.id ?? "" } },
+            next.agent ? { agent: next.agent } : {},
+          );
           if (approval.status !== "pending") continue;
           const due = approval.timeoutAt ? Date.parse(approval.timeoutAt) : Number.POSITIVE_INFINITY;
           await job.moveToDelayed(Math.min(due, Date.now() + LONGEST_PARK_MS), token);

@@ -412,11 +412,19 @@ describe("offline model: a manager offered a workflow", () => {
 
     messages.push(
       { role: "assistant", content: null, tool_calls: [call] },
-      { role: "tool", tool_call_id: call.id, content: JSON.stringify({ kind: "damaged", refundId: "R-1001", status: "refunded" }) },
+      {
+        role: "tool",
+        tool_call_id: call.id,
+        // As the agent loop hands a workflow's result back.
+        content: JSON.stringify({ workflow: "order-triage", status: "completed", output: { kind: "damaged", refundId: "R-1001", status: "refunded" } }),
+      },
     );
     const answer = await ask(messages);
     expect(answer.choices[0]?.finish_reason).toBe("stop");
     expect(answer.choices[0]?.message.content).toBe("The order triage workflow finished. Kind: damaged; refund id: R-1001; status: refunded.");
+
+    const failed = [...messages.slice(0, -1), { role: "tool" as const, tool_call_id: call.id, content: JSON.stringify({ workflow: "order-triage", status: "failed", reason: "no order 9999 on record" }) }];
+    expect((await ask(failed)).choices[0]?.message.content).toBe("The order triage workflow failed: no order 9999 on record.");
   });
 
   it("still hands a request an agent fits to that agent", async () => {

@@ -167,6 +167,7 @@ describe("tools that need a person's approval", () => {
         (e): e is EventOf<"approval.requested"> => e.type === "approval.requested",
       );
       expect(asked?.data).toMatchObject({ kind: "tool", tool: "wire_money", data: { amount: 250 }, onTimeout: "reject" });
+      expect(asked?.agent).toBe("manager");
       expect(wired).toBe(0);
       expect((await team.api.request("POST", `/api/approvals/${asked?.data.approvalId}`, { decision: "approve" })).status).toBe(200);
       const done = await team.api.waitFor(approve, turnFinished);

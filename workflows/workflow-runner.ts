@@ -469,15 +469,18 @@ class Execution {
     return new StepFailure(code, scope.path, `${scope.path}: ${error}`);
   }
 
+  /** Journals the start; a cancel request found there ends the run before the step does anything. */
   private async started(node: Node, scope: Scope): Promise<void> {
-    await this.write(node, scope, { status: "started", startedAt: new Date().toISOString(), modelCalls: 0, costUsd: 0 }, "started");
+    const cancelledBy = await this.write(node, scope, { status: "started", startedAt: new Date().toISOString(), modelCalls: 0, costUsd: 0 }, "started");
+    if (cancelledBy) throw new StepFailure("cancelled", scope.path, `Cancelled by ${cancelledBy}.`);
   }
 
   private async skipped(node: Node, scope: Scope): Promise<void> {
     await this.write(node, scope, { status: "skipped", modelCalls: 0, costUsd: 0 }, "skipped");
   }
 
-  private async write(node: Node, scope: Scope, fields: Omit<JournalEntry, "path" | "kind" | "rounds" | "round">, status: "started" | "completed" | "failed" | "skipped"): Promise<void> {
+  /** Journals the step and logs its event in one atomic step; returns who asked to cancel the run, if anyone did. */
+  private async write(node: Node, scope: Scope, fields: Omit<JournalEntry, "path" | "kind" | "rounds" | "round">, status: "started" | "completed" | "failed" | "skipped"): Promise<string | undefined> {
     const kind = node.kind as StepKind;
     const round = scope.rounds.at(-1);
     const entry: JournalEntry = { path: scope.path, kind, rounds: scope.rounds, ...(round !== undefined ? { round } : {}), ...fields };
@@ -498,7 +501,7 @@ class Execution {
         ...(fields.latencyMs !== undefined ? { latencyMs: fields.latencyMs } : {}),
       },
     };
-    await this.deps.runs.record(this.state.conversationId, this.state.runId, keyOf(scope), entry, { event, key: `${this.state.runId}:${keyOf(scope)}:${status}` });
+    return this.deps.runs.record(this.state.conversationId, this.state.runId, keyOf(scope), entry, { event, key: `${this.state.runId}:${keyOf(scope)}:${status}` });
   }
 }
 

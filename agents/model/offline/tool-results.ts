@@ -4,7 +4,8 @@ import { asRecord } from "./json-schema.js";
  * Reads what came back from a tool or a handoff. Conventions relied on (JSON in the tool message):
  * - success: the tool's own result; a string field `answer` is the ready-made reply;
  * - failure: an object with `ok: false` and/or a string `error`;
- * - delegate results: an array of `{agent, status, result}` (`status` "failed" marks a failure).
+ * - delegate results: an array of `{agent, status, result}` (`status` "failed" marks a failure);
+ * - a workflow run: `{workflow, status, output}` or `{workflow, status: "failed", reason}`.
  */
 
 export type ToolOutcome =
@@ -49,6 +50,11 @@ function outcomeOf(value: unknown): ToolOutcome {
   if (typeof record.answer === "string") return { kind: "answer", text: record.answer };
   if (Array.isArray(record.results) && isDelegationList(record.results)) return { kind: "delegations", results: record.results.map(toDelegated) };
   if (record.ok === true && "result" in record) return outcomeOf(record.result);
+  // A workflow run's result, as the agent loop hands it back: what matters is its output, or why it failed.
+  if (typeof record.workflow === "string" && typeof record.status === "string") {
+    if (FAILED_STATUSES.has(record.status)) return { kind: "error", message: errorMessage(record) };
+    if ("output" in record) return outcomeOf(record.output);
+  }
   return { kind: "data", text: renderRecord(record) };
 }
 
