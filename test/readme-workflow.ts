@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { defineWorkflow } from "../workflows/define-workflow.js";
-import { approval, code, llm, tool, type LoopRound } from "../workflows/step.js";
+import { approval, code, defineWorkflow, llm, tool, type LoopRound } from "../workflows/index.js";
 
 const Review = z.object({ pass: z.boolean(), feedback: z.string() });
 type Round = LoopRound<string, string, z.infer<typeof Review>>;

@@ -10,7 +10,6 @@ import { RunFailure } from "../errors.js";
 import { createOfflineFetch } from "./offline/offline-fetch.js";
 import { estimateTokens } from "./token-estimate.js";
 
-export { estimateTokens };
 
 export const OFFLINE_BASE_URL = "http://offline.switchboard/v1";
 

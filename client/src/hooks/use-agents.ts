@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from "react";
-import { RequestError, type AgentSummary, type SwitchboardApi } from "../api.js";
-import { useRefreshOnFocus } from "./use-refresh-on-focus.js";
+import { useCallback, useEffect, useRef } from "react";
+import type { AgentSummary, SwitchboardApi } from "../api.js";
+import { sameContent, useLatestList } from "./use-latest-list.js";
 
 export interface AgentsState {
   agents: readonly AgentSummary[];
@@ -16,39 +16,17 @@ export interface AgentsOptions {
   pulse?: number;
 }
 
-/** Same content, same array: a poll that changed nothing does not re-draw the graph. */
-function sameTeam(a: readonly AgentSummary[], b: readonly AgentSummary[]): boolean {
-  return a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
-}
-
 /**
  * The team from GET /api/agents: the one list the team graph, the team list, the chat and the
  * agents panel all read. Agents can be added while the page is open, so it is refreshed on focus,
  * whenever the conversation mentions an agent the page has not heard of, on `pulse`, every
- * `pollMs` while asked to, and by `refresh()` after the page changes the team itself.
+ * `pollMs` while asked to, and by `refresh()` after the page changes the team itself. A poll that
+ * changed nothing keeps the same array, so it does not re-draw the graph.
  */
 export function useAgents(api: SwitchboardApi, mentioned: ReadonlySet<string>, options: AgentsOptions = {}): AgentsState {
-  const [agents, setAgents] = useState<readonly AgentSummary[]>([]);
-  const [error, setError] = useState<string | undefined>();
+  const load = useCallback(() => api.listAgents(), [api]);
+  const { items: agents, error, refresh } = useLatestList(load, sameContent, "Could not load the team.");
   const asked = useRef(new Set<string>());
-  // Only the newest request may set the list: a poll sent before a save must not answer after it.
-  const latest = useRef(0);
-
-  const refresh = useCallback(async () => {
-    const ticket = ++latest.current;
-    try {
-      const list = await api.listAgents();
-      if (ticket !== latest.current) return;
-      setAgents((previous) => (sameTeam(previous, list) ? previous : list));
-      setError(undefined);
-    } catch (caught) {
-      if (ticket !== latest.current) return;
-      if (caught instanceof RequestError && caught.unauthorized) return; // the conversation list reports it
-      setError(caught instanceof Error ? caught.message : "Could not load the team.");
-    }
-  }, [api]);
-
-  useRefreshOnFocus(refresh);
 
   useEffect(() => {
     const known = new Set(agents.map((agent) => agent.name));

@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { RequestError, type SwitchboardApi, type WorkflowInfo } from "../api.js";
-import { useRefreshOnFocus } from "./use-refresh-on-focus.js";
+import { useCallback, useEffect, useMemo, useRef } from "react";
+import type { SwitchboardApi, WorkflowInfo } from "../api.js";
+import { sameContent, useLatestList } from "./use-latest-list.js";
 
 export interface WorkflowsState {
   workflows: readonly WorkflowInfo[];
@@ -11,37 +11,15 @@ export interface WorkflowsState {
   refresh: () => Promise<void>;
 }
 
-const same = (a: readonly WorkflowInfo[], b: readonly WorkflowInfo[]): boolean => a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
-
 /**
  * The workflows the server lists (GET /api/workflows): the Workflows view and the chat's run
  * blocks read this one list. Refreshed on focus, and when the conversation shows a run of a
  * workflow the page has not heard of (once per name).
  */
 export function useWorkflows(api: SwitchboardApi, mentioned: ReadonlySet<string>): WorkflowsState {
-  const [workflows, setWorkflows] = useState<readonly WorkflowInfo[]>([]);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | undefined>();
+  const load = useCallback(() => api.listWorkflows(), [api]);
+  const { items: workflows, loading, error, refresh } = useLatestList(load, sameContent, "Could not load the workflows.");
   const asked = useRef(new Set<string>());
-  const latest = useRef(0);
-
-  const refresh = useCallback(async () => {
-    const ticket = ++latest.current;
-    try {
-      const list = await api.listWorkflows();
-      if (ticket !== latest.current) return;
-      setWorkflows((previous) => (same(previous, list) ? previous : list));
-      setError(undefined);
-    } catch (caught) {
-      if (ticket !== latest.current) return;
-      if (caught instanceof RequestError && caught.unauthorized) return; // the conversation list reports it
-      setError(caught instanceof Error ? caught.message : "Could not load the workflows.");
-    } finally {
-      if (ticket === latest.current) setLoading(false);
-    }
-  }, [api]);
-
-  useRefreshOnFocus(refresh);
 
   useEffect(() => {
     const known = new Set(workflows.map((workflow) => workflow.name));
