@@ -373,6 +373,10 @@ export class AgentLoop implements Runnable<ChildResult> {
       if (waiting.kind === "workflow") {
         const parsed = outcome?.ok ? WorkflowResult.safeParse(outcome.value) : undefined;
         const result = parsed?.success ? parsed.data : undefined;
+        if (result) {
+          state.childModelCalls += result.modelCalls;
+          state.childCostUsd += result.costUsd;
+        }
         if (result?.status === "completed") return { workflow: child.name, status: "completed" as const, output: result.output };
         return { workflow: child.name, status: "failed" as const, reason: result?.status === "failed" ? result.reason : `the workflow ${child.name} could not finish` };
       }
