@@ -17,11 +17,14 @@ import { keys as keyNames } from "../shared/keys.js";
 import { bullmqHop, streamHop } from "./floor.js";
 import { ms, rssMb, summarize, type Summary } from "./stats.js";
 import { pushLatency, idleClientsMemory } from "./gateway-bench.js";
+import { workflowBench, type WorkflowFigures } from "./workflow-bench.js";
+import { CHAIN_LONG, FAN_OUT } from "./workflows.js";
 
 /**
  * `npm run bench`: the floor (raw BullMQ and stream hops on the same Redis) measured in the same run
- * as the platform's handoff overhead, full-turn latency and throughput with the offline model at
- * zero delay, so the figures compare as ratios on a noisy machine. Writes docs/benchmarks.md.
+ * as the platform's handoff overhead, full-turn latency, throughput, and the workflow engine's cost
+ * per step and per fan-out (beside raw BullMQ flows), with the offline model at zero delay, so the
+ * figures compare as ratios on a noisy machine. Writes docs/benchmarks.md.
  */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const QUESTION = "What is 17.5% of 2,480?";
@@ -38,6 +41,8 @@ const redisDir = mkdtempSync(path.join(os.tmpdir(), "switchboard-bench-"));
 const redisServer = await spawnRedis({ binary, dir: redisDir, persistent: false });
 const redisUrl = `redis://127.0.0.1:${redisServer.port}`;
 const children: ChildProcess[] = [];
+/** The machine is shared: its 1-minute load average at the start and end of the run goes in the report. */
+const loadAtStart = os.loadavg()[0] ?? Number.NaN;
 
 try {
   const prefix = "bench";
@@ -133,6 +138,17 @@ try {
   await once(agents.child, "exit");
   const capped = await startProcess("bin/agents.ts", env, /agents ready/, HEAP_CAP);
   throughput.push(await measureThroughput(100, capped.pid ?? 0, HEAP_CAP.join(" ")));
+  capped.child.kill("SIGTERM");
+  await once(capped.child, "exit");
+
+  // Workflows: an agents process hosting the bench's workflows, on a prefix of its own.
+  const workflowPrefix = "benchwf";
+  const workflowAgents = await startProcess("bench/workflow-agents.ts", { ...env, SWITCHBOARD_PREFIX: workflowPrefix }, /agents ready/);
+  const workflowRounds = Math.max(50, Math.round(SAMPLES / 10));
+  say(`workflows: ${workflowRounds} rounds of chains (1 and ${CHAIN_LONG} steps), ${FAN_OUT}-branch fan-outs and their floors …`);
+  const workflows = await workflowBench({ redisUrl, prefix: workflowPrefix, rounds: workflowRounds, warmupRounds: 10, concurrency: Number(env.SWITCHBOARD_CONCURRENCY), log });
+  workflowAgents.child.kill("SIGTERM");
+  await once(workflowAgents.child, "exit");
 
   say("gateway: event push latency and idle clients …");
   const server = await startProcess("bin/server.ts", { ...env, PORT: "0", SWITCHBOARD_TOKEN: "bench-token-0123456789" }, /Switchboard server: (http:\/\/\S+)\//);
@@ -142,8 +158,9 @@ try {
 
   await tail.close();
   await queues.close();
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}, Redis ${await redisVersion(redis)}`;
-  const report = renderReport({ machine, bullFloor, streamFloor, handoff, fullTurn, throughput, push, pushFloor, idle });
+  const load = `load average (1 min) ${loadAtStart.toFixed(2)} at the start, ${(os.loadavg()[0] ?? Number.NaN).toFixed(2)} at the end`;
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}, Redis ${await redisVersion(redis)}; ${load}`;
+  const report = renderReport({ machine, bullFloor, streamFloor, handoff, fullTurn, throughput, workflows, push, pushFloor, idle });
   writeFileSync(path.join(ROOT, "docs", "benchmarks.md"), report);
   say(`\n${report}`);
   redis.disconnect();
@@ -190,10 +207,12 @@ function renderReport(r: {
   handoff: Summary;
   fullTurn: Summary;
   throughput: { label: string; concurrency: number; turnsPerSecond: number; p50: number; p99: number; rss: number }[];
+  workflows: WorkflowFigures;
   push: Summary;
   pushFloor: Summary;
   idle: { clients: number; rssMb: number; baselineMb: number };
 }): string {
+  const w = r.workflows;
   const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "—");
   const row = (name: string, s: Summary, floor?: Summary) =>
     `| ${name} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${floor ? `${ratio(s.p50, floor.p50)} / ${ratio(s.p99, floor.p99)}` : ""} |`;
@@ -218,6 +237,37 @@ function renderReport(r: {
     "",
     "A full turn is three model calls (manager, then the calculator's tool call and answer), one",
     "handoff, one tool run and about nine durable events.",
+    "",
+    "## Workflows (ms)",
+    "",
+    "Runs started as the API starts them (`WorkflowRuns.start`), timed to `workflow.completed` in the log,",
+    "on an agents process hosting the bench's workflows (`bench/workflows.ts`). Each round runs every row",
+    `once, the chains as A/B/A (1 step, ${CHAIN_LONG} steps, 1 step), with raw hops and raw flows in between, so`,
+    "the floors share the runs' window. A step's cost is the difference of the chains' percentiles over",
+    `the ${CHAIN_LONG - 1} steps added: the run's start and finish cancel out. Its p99 is the chains' p99`,
+    `difference spread over ${CHAIN_LONG - 1} steps, a tail of the whole chain rather than of one step, so its`,
+    "ratio to the hop's p99 reads low.",
+    "",
+    "| measurement | samples | p50 | p99 | vs floor (p50 / p99) |",
+    "|---|---|---|---|---|",
+    row("floor: raw BullMQ add → process (between the runs)", w.hop),
+    row("chain of 1 `code` step, start → completed", w.code1),
+    row(`chain of ${CHAIN_LONG} \`code\` steps, start → completed`, w.codeLong),
+    row(`one \`code\` step: (t(${CHAIN_LONG}) − t(1)) / ${CHAIN_LONG - 1}`, w.codeStep, w.hop),
+    row("chain of 1 `llm` step (offline model), start → completed", w.llm1),
+    row(`chain of ${CHAIN_LONG} \`llm\` steps, start → completed`, w.llmLong),
+    row(`one \`llm\` step, model call included: (t(${CHAIN_LONG}) − t(1)) / ${CHAIN_LONG - 1}`, w.llmStep, w.hop),
+    row(`floor: raw BullMQ parent job adds ${FAN_OUT} flow children → parent resumes`, w.fanFloor),
+    row(`floor: raw BullMQ flow of parent + ${FAN_OUT} children added at once → parent runs`, w.staticFlow),
+    row(`\`parallel\` of ${FAN_OUT} \`code\` branches, start → join (completed)`, w.fanCode, w.fanFloor),
+    row(`\`parallel\` of ${FAN_OUT} \`llm\` branches (offline model), start → join`, w.fanLlm, w.fanFloor),
+    "",
+    "Ratios: a step against the raw hop between the runs; a fan-out against the first flow floor, the",
+    "BullMQ mechanism `parallel` runs on, alone. A step journals itself twice (`workflow.step` started,",
+    `then completed with its output), each one atomic event + journal write. A fan-out adds ${FAN_OUT} branch`,
+    "jobs as flow children of the run's job in one call; each branch job loads the run and journals the",
+    "branch and its step (four writes); the run's job resumes, reads the children's values and the",
+    "journal, and completes.",
     "",
     "## Throughput",
     "",

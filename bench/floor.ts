@@ -1,32 +1,115 @@
-import { Queue, Worker } from "bullmq";
+import { FlowProducer, Queue, WaitingChildrenError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 
 /** The raw BullMQ hop on the same Redis: add a job → the worker starts processing it. */
 export async function bullmqHop(connection: Redis, workerConnection: Redis, prefix: string, samples: number): Promise<number[]> {
+  const hopper = await openBullmqHop(connection, workerConnection, prefix);
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) latencies.push(await hopper.hop());
+  await hopper.close();
+  return latencies;
+}
+
+/** The same hop, one at a time, so it can be interleaved with other measurements in one window. */
+export async function openBullmqHop(connection: Redis, workerConnection: Redis, prefix: string): Promise<{ hop(): Promise<number>; close(): Promise<void> }> {
   const queue = new Queue("floor", { connection, prefix });
   const started = new Map<string, number>();
-  const latencies: number[] = [];
-  let resolveNext: (() => void) | undefined;
+  let resolveNext: ((latency: number) => void) | undefined;
   const worker = new Worker(
     "floor",
     async (job) => {
-      latencies.push(performance.now() - (started.get(job.id ?? "") ?? Number.NaN));
-      resolveNext?.();
+      resolveNext?.(performance.now() - (started.get(job.id ?? "") ?? Number.NaN));
     },
     { connection: workerConnection, prefix, concurrency: 1 },
   );
   await worker.waitUntilReady();
-  for (let i = 0; i < samples; i++) {
-    const done = new Promise<void>((resolve) => (resolveNext = resolve));
-    const id = `j${i}`;
-    started.set(id, performance.now());
-    await queue.add("hop", { i }, { jobId: id, removeOnComplete: true });
-    await done;
-  }
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return latencies;
+  let count = 0;
+  return {
+    hop: async () => {
+      const done = new Promise<number>((resolve) => (resolveNext = resolve));
+      const id = `j${count++}`;
+      started.set(id, performance.now());
+      await queue.add("hop", { i: count }, { jobId: id, removeOnComplete: true });
+      const latency = await done;
+      started.delete(id);
+      return latency;
+    },
+    close: async () => {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    },
+  };
+}
+
+/**
+ * The raw BullMQ fan-out a workflow's `parallel` rides on, with nothing of the platform: a parent
+ * job runs, adds `width` flow children in one call and moves to waiting-children; the children run
+ * on the same worker; the parent runs again and reads their values. Measured from the parent's add
+ * to its resume. `staticFlow` measures the other shape: parent and children added as one flow, to
+ * the parent's (only) run.
+ */
+export async function openFlowFloor(
+  connection: Redis,
+  workerConnection: Redis,
+  prefix: string,
+  width: number,
+  concurrency: number,
+): Promise<{ fanOut(): Promise<number>; staticFlow(): Promise<number>; close(): Promise<void> }> {
+  const queue = new Queue("flowfloor", { connection, prefix });
+  const flows = new FlowProducer({ connection, prefix });
+  const waiters = new Map<string, (at: number) => void>();
+  const worker = new Worker(
+    "flowfloor",
+    async (job, token) => {
+      if (job.name === "child") return { ok: job.data.i as number };
+      const values = await job.getChildrenValues();
+      if (job.name === "parent" && Object.keys(values).length < width) {
+        await flows.addBulk(
+          Array.from({ length: width }, (_, i) => ({
+            name: "child",
+            queueName: "flowfloor",
+            data: { i },
+            opts: { jobId: `${job.id}.${i}`, parent: { id: job.id ?? "", queue: job.queueQualifiedName }, ignoreDependencyOnFailure: true },
+          })),
+        );
+        if (await job.moveToWaitingChildren(token ?? "")) throw new WaitingChildrenError();
+      }
+      waiters.get(job.id ?? "")?.(performance.now());
+      return Object.keys(values).length;
+    },
+    { connection: workerConnection, prefix, concurrency },
+  );
+  await worker.waitUntilReady();
+  let count = 0;
+  const measure = async (add: (id: string) => Promise<unknown>) => {
+    const id = `p${count++}`;
+    const resumed = new Promise<number>((resolve) => waiters.set(id, resolve));
+    const start = performance.now();
+    await add(id);
+    const latency = (await resumed) - start;
+    waiters.delete(id);
+    return latency;
+  };
+  return {
+    fanOut: () => measure((id) => queue.add("parent", {}, { jobId: id })),
+    staticFlow: () =>
+      measure((id) =>
+        flows.add({
+          name: "static-parent",
+          queueName: "flowfloor",
+          data: {},
+          opts: { jobId: id },
+          children: Array.from({ length: width }, (_, i) => ({ name: "child", queueName: "flowfloor", data: { i }, opts: { jobId: `${id}.${i}` } })),
+        }),
+      ),
+    close: async () => {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await flows.close();
+    },
+  };
 }
 
 /** The raw stream hop: XADD on one connection → a blocked XREAD on another returns it. */
