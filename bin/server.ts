@@ -14,5 +14,10 @@ run(async () => {
     await server.close();
     await redis.stop();
   });
-  process.stdout.write(`Switchboard server: ${server.url}/?token=${server.token}\n`);
+  // A generated token is shown, since nobody knows it yet; one the operator set is never printed.
+  process.stdout.write(
+    config.token === undefined
+      ? `Switchboard server: ${server.url}/?token=${server.token}\n`
+      : `Switchboard server: ${server.url}/ (access token: the one configured in SWITCHBOARD_TOKEN, not printed)\n`,
+  );
 });

@@ -21,8 +21,10 @@ run(async () => {
     [
       "",
       `Switchboard is running${config.model.offline ? " with the offline model (set OPENAI_API_KEY or OPENAI_BASE_URL for a real one)" : ""}.`,
-      `  Open:          ${server.url}/?token=${server.token}`,
-      `  Access token:  ${server.token}`,
+      // A generated token is shown, since nobody knows it yet; one the operator set is never printed.
+      ...(config.token === undefined
+        ? [`  Open:          ${server.url}/?token=${server.token}`, `  Access token:  ${server.token}`]
+        : [`  Open:          ${server.url}/`, "  Access token:  the one configured in SWITCHBOARD_TOKEN (not printed)"]),
       `  Chat here:     npm run chat -- "What is 17.5% of 2,480?"`,
       "",
     ].join("\n") + "\n",

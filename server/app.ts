@@ -5,18 +5,22 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../platform/logger.js";
 import { requireBearer, type Identity } from "./auth.js";
 import { HttpError, errorHandler } from "./http-error.js";
+import type { RateLimits } from "./rate-limits.js";
 import { agentRoutes } from "./routes/agents.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { workflowRoutes } from "./routes/workflows.js";
+import { securityHeaders } from "./security-headers.js";
 
 export interface AppDeps {
   redis: Redis;
   log: Logger;
   authenticate: (token: string | undefined) => Identity | undefined;
-  conversations: Parameters<typeof conversationRoutes>[0];
-  agents: Parameters<typeof agentRoutes>[0];
-  workflows: Parameters<typeof workflowRoutes>[0];
+  /** Login failures per address, and the per-token, per-address limits of the routes that change things. */
+  limits: RateLimits;
+  conversations: Omit<Parameters<typeof conversationRoutes>[0], "limits">;
+  agents: Omit<Parameters<typeof agentRoutes>[0], "limits">;
+  workflows: Omit<Parameters<typeof workflowRoutes>[0], "limits">;
   approvals: Parameters<typeof approvalRoutes>[0];
   /** Folder of the built browser client; served at / when it exists. */
   clientDir?: string;
@@ -26,6 +30,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
+  app.use(securityHeaders());
   app.use(express.json({ limit: "256kb" }));
 
   app.get("/api/health", async (_request, response) => {
@@ -37,13 +42,13 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const api = express.Router();
-  api.use(requireBearer(deps.authenticate));
+  api.use(requireBearer(deps.authenticate, deps.limits));
   api.get("/me", (_request, response) => {
     response.json(response.locals.identity);
   });
-  api.use(conversationRoutes(deps.conversations));
-  api.use(agentRoutes(deps.agents));
-  api.use(workflowRoutes(deps.workflows));
+  api.use(conversationRoutes({ ...deps.conversations, limits: deps.limits }));
+  api.use(agentRoutes({ ...deps.agents, limits: deps.limits }));
+  api.use(workflowRoutes({ ...deps.workflows, limits: deps.limits }));
   api.use(approvalRoutes(deps.approvals));
   app.use("/api", api);
   app.use("/api", (request, _response, next) => next(new HttpError(404, "not_found", `No API route ${request.method} ${request.path}.`)));

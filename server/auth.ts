@@ -1,8 +1,9 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
 import type { Redis } from "ioredis";
 import type { Keys } from "../shared/keys.js";
 import { HttpError } from "./http-error.js";
+import type { RateLimits } from "./rate-limits.js";
 
 /** Who is calling. One access token means one local user, who is also the admin. */
 export interface Identity {
@@ -22,36 +23,68 @@ export async function resolveAccessToken(redis: Redis, keys: Keys, configured: s
   return token;
 }
 
-/** The admin token belongs to the local user; `users` are further people, each with a token of their own. */
+const digest = (token: string): Buffer => createHash("sha256").update(token, "utf8").digest();
+
+/**
+ * The admin token belongs to the local user; `users` are further people, each with a token of their own.
+ * Tokens are compared as SHA-256 digests with `timingSafeEqual`: every comparison is of 32 bytes,
+ * whatever the lengths, and every known token is compared, so the time taken tells nothing about
+ * how much of a token was right, how long it is, or whose it is.
+ */
 export function createAuthenticator(
   adminToken: string,
   users: { user: string; token: string }[] = [],
 ): (presented: string | undefined) => Identity | undefined {
   const known = [
-    { token: Buffer.from(adminToken), identity: { user: "local", admin: true } },
-    ...users.map(({ user, token }) => ({ token: Buffer.from(token), identity: { user, admin: false } })),
+    { digest: digest(adminToken), identity: { user: "local", admin: true } },
+    ...users.map(({ user, token }) => ({ digest: digest(token), identity: { user, admin: false } })),
   ];
   return (presented) => {
-    if (!presented) return undefined;
-    const given = Buffer.from(presented);
-    return known.find(({ token }) => token.length === given.length && timingSafeEqual(token, given))?.identity;
+    if (presented === undefined || presented === "") return undefined;
+    const given = digest(presented);
+    let found: Identity | undefined;
+    for (const { digest: expected, identity } of known) {
+      if (timingSafeEqual(expected, given)) found ??= identity;
+    }
+    return found;
   };
 }
 
 declare module "express-serve-static-core" {
   interface Locals {
     identity: Identity;
+    /** The client's network address, as rate limits count it. */
+    address: string;
   }
 }
 
-export function requireBearer(authenticate: (presented: string | undefined) => Identity | undefined): RequestHandler {
-  return (request, response, next) => {
+/**
+ * REST authentication: `Authorization: Bearer <token>`. An address that has sent too many refused
+ * tokens gets 429 for every token until its window ends (see `RateLimits.assertLoginAllowed`).
+ */
+export function requireBearer(
+  authenticate: (presented: string | undefined) => Identity | undefined,
+  limits: RateLimits,
+): RequestHandler {
+  return async (request, response, next) => {
     const header = request.headers.authorization;
     const match = header?.match(/^Bearer\s+(.+)$/i);
     if (!match) return next(new HttpError(401, "missing_token", "Send the access token as 'Authorization: Bearer <token>' (npm start prints it)."));
+    const address = clientAddress(request.socket.remoteAddress);
+    await limits.assertLoginAllowed(address);
     const identity = authenticate(match[1]?.trim());
-    if (!identity) return next(new HttpError(401, "invalid_token", "The access token is not valid."));
+    if (!identity) {
+      await limits.loginFailed(address);
+      return next(new HttpError(401, "invalid_token", "The access token is not valid."));
+    }
     response.locals.identity = identity;
+    response.locals.address = address;
     next();
   };
+}
+
+/** The peer's address as rate limits key it (an IPv4 client over an IPv6 socket counts as its IPv4 address). */
+export function clientAddress(remoteAddress: string | undefined): string {
+  if (!remoteAddress) return "unknown";
+  return remoteAddress.startsWith("::ffff:") && remoteAddress.includes(".") ? remoteAddress.slice(7) : remoteAddress;
 }

@@ -13,12 +13,16 @@ import { MessageDelta } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import type { AckResponse, ClientToServerEvents, ServerToClientEvents } from "../shared/socket-events.js";
 import { decideApproval } from "./approval-decisions.js";
-import type { Identity } from "./auth.js";
-import { HttpError, parseInput } from "./http-error.js";
+import { clientAddress, type Identity } from "./auth.js";
+import { HttpError, RateLimitedError, parseInput } from "./http-error.js";
 import type { MessageIntake } from "./message-intake.js";
+import type { RateLimits } from "./rate-limits.js";
+import { securityHeaders } from "./security-headers.js";
 
 interface SocketData {
   identity: Identity;
+  /** The client's network address, as rate limits count it. */
+  address: string;
   /** Conversation id → stop following its log. */
   following: Map<string, () => void>;
 }
@@ -27,6 +31,8 @@ type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<s
 
 export interface GatewayDeps {
   authenticate: (token: string | undefined) => Identity | undefined;
+  /** Refused tokens per address (the handshake), and messages per token and per address. */
+  limits: RateLimits;
   conversations: Conversations;
   conversationLog: ConversationLog;
   tail: LogTail;
@@ -54,16 +60,38 @@ export class Gateway {
 
   constructor(http: HttpServer, private readonly deps: GatewayDeps) {
     this.io = new Server(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000 });
+    // Socket.IO answers its own HTTP requests (long polling, the WebSocket upgrade): same headers.
+    this.io.engine.use(securityHeaders());
     this.io.use((socket, next) => {
-      const token = (socket.handshake.auth as { token?: unknown }).token;
-      const identity = deps.authenticate(typeof token === "string" ? token : undefined);
-      if (!identity) return next(new Error(token ? "The access token is not valid." : "An access token is required."));
-      socket.data.identity = identity;
-      socket.data.following = new Map();
-      next();
+      this.authenticate(socket).then(() => next(), (error: unknown) => {
+        if (error instanceof HttpError) {
+          // A client reads `message`, and `data` for the code (and when to retry, if limited).
+          const refusal = new Error(error.message) as Error & { data?: unknown };
+          refusal.data = { code: error.code, ...(error instanceof RateLimitedError ? { retryAfter: error.retryAfterSeconds } : {}) };
+          return next(refusal);
+        }
+        deps.log.error({ err: error }, "socket authentication failed");
+        next(new Error("The server could not check the access token; try again."));
+      });
     });
     this.io.on("connection", (socket) => this.attach(socket));
     deps.subscriber.on("message", (channel: string, message: string) => this.onDelta(channel, message));
+  }
+
+  /** The handshake's token, checked as REST checks a bearer token, refused tokens counted per address. */
+  private async authenticate(socket: GatewaySocket): Promise<void> {
+    const token = (socket.handshake.auth as { token?: unknown }).token;
+    if (typeof token !== "string" || token === "") throw new HttpError(401, "missing_token", "An access token is required.");
+    const address = clientAddress(socket.handshake.address);
+    await this.deps.limits.assertLoginAllowed(address);
+    const identity = this.deps.authenticate(token);
+    if (!identity) {
+      await this.deps.limits.loginFailed(address);
+      throw new HttpError(401, "invalid_token", "The access token is not valid.");
+    }
+    socket.data.identity = identity;
+    socket.data.address = address;
+    socket.data.following = new Map();
   }
 
   private attach(socket: GatewaySocket): void {
@@ -105,6 +133,7 @@ export class Gateway {
         const input = parseInput(SendPayload, payload);
         const conversation = await this.owned(socket, input.conversationId);
         const owner = socket.data.identity.user;
+        await this.deps.limits.consume("messages", { user: owner, address: socket.data.address });
         const eventId = await this.deps.intake.post({ owner, title: conversation.title, ...input });
         return { eventId };
       }),

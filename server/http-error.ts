@@ -17,6 +17,16 @@ export class HttpError extends Error {
   }
 }
 
+/** A 429: the body says what was limited and when to try again; REST adds `Retry-After` (seconds). */
+export class RateLimitedError extends HttpError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super(429, "rate_limited", message);
+  }
+}
+
 /** Validates input at the edge; a mismatch is a 400 whose message names each field at fault. */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, code = "invalid_request"): T {
   const parsed = schema.safeParse(value);
@@ -28,6 +38,7 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, code = "inva
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, _request, response, _next) => {
     if (error instanceof HttpError) {
+      if (error instanceof RateLimitedError) response.setHeader("Retry-After", String(error.retryAfterSeconds));
       response.status(error.status).json({ ...error.extra, error: { code: error.code, message: error.message } });
       return;
     }

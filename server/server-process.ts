@@ -17,6 +17,7 @@ import { createApp } from "./app.js";
 import { createAuthenticator, resolveAccessToken } from "./auth.js";
 import { Gateway } from "./gateway.js";
 import { MessageIntake } from "./message-intake.js";
+import { RateLimits } from "./rate-limits.js";
 
 export interface RunningServer {
   url: string;
@@ -45,11 +46,13 @@ export async function startServer(options: { config: Config; redisUrl: string; l
   const workflowRuns = new WorkflowRuns(redis, keys, conversationLog, queues, workflowRegistry);
   const token = await resolveAccessToken(redis, keys, config.token);
   const authenticate = createAuthenticator(token, config.users);
+  const limits = new RateLimits(redis, config.prefix, config.rateLimits);
 
   const app = createApp({
     redis,
     log,
     authenticate,
+    limits,
     conversations: { conversations, conversationLog, tail, intake, maxMessageChars: config.limits.maxMessageChars },
     agents: { registry: new AgentRegistry(redis, keys, log), queues, defaultModel: config.model.defaultModel },
     workflows: { registry: workflowRegistry, runs: workflowRuns, conversations, log },
@@ -59,6 +62,7 @@ export async function startServer(options: { config: Config; redisUrl: string; l
   const http = createServer(app);
   const gateway = new Gateway(http, {
     authenticate,
+    limits,
     conversations,
     conversationLog,
     tail,

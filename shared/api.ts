@@ -15,11 +15,24 @@ export const Conversation = z.object({
 });
 export type Conversation = z.infer<typeof Conversation>;
 
-/** A user's message; the upper bound comes from configuration. */
+/**
+ * Characters that show nothing on their own: white space and separators, control and format
+ * characters (NUL, zero-width space and joiners, BOM, word joiner, bidi marks, tags), lone
+ * surrogates, the other default-ignorable code points (variation selectors, Hangul fillers, …)
+ * and the blank Braille pattern.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Z}\p{Cc}\p{Cf}\p{Cs}\p{Default_Ignorable_Code_Point}\u2800]/gu;
+
+/** True when `text` has at least one character a person would see. */
+export function hasVisibleText(text: string): boolean {
+  return text.replace(INVISIBLE, "").length > 0;
+}
+
+/** A user's message; the upper bound comes from configuration. One of only invisible characters is empty. */
 export function messageText(maxChars: number) {
   return z
     .string({ error: "text must be a string" })
-    .refine((text) => text.trim().length > 0, "text must not be empty")
+    .refine(hasVisibleText, "text must not be empty (it has no visible characters)")
     .refine((text) => text.length <= maxChars, `text must be at most ${maxChars} characters`);
 }
 
@@ -35,8 +48,32 @@ export function PostMessageBody(maxChars: number) {
     .strict();
 }
 
+/** Each part of a Redis stream id is an unsigned 64-bit number. */
+const STREAM_ID_PART_MAX = 2n ** 64n - 1n;
+const STREAM_ID_SHAPE = /^\d+(-\d+)?$/;
+
+/** Why a well-formed stream id cannot be a cursor, or undefined when it can. */
+function cursorRangeProblem(value: string): string | undefined {
+  if (!STREAM_ID_SHAPE.test(value)) return undefined; // the shape's own message says what is wrong
+  const parts = value.split("-").map((part) => part.replace(/^0+(?=\d)/, ""));
+  // Checked by length first: no huge number is ever built from a client's string.
+  if (parts.some((part) => part.length > 20 || BigInt(part) > STREAM_ID_PART_MAX)) {
+    return `after is out of range: each part of a stream id is at most ${STREAM_ID_PART_MAX}`;
+  }
+  if (parts.length === 2 && parts.every((part) => BigInt(part) === STREAM_ID_PART_MAX)) {
+    return "after is out of range: no stream id comes after it";
+  }
+  return undefined;
+}
+
 /** Cursor for reading a log after a given stream id ("0" or absent: from the start). */
-export const Cursor = z.string().regex(/^\d+(-\d+)?$/, "after must be a stream id such as 1700000000000-0");
+export const Cursor = z
+  .string()
+  .regex(STREAM_ID_SHAPE, "after must be a stream id such as 1700000000000-0")
+  .superRefine((value, context) => {
+    const problem = cursorRangeProblem(value);
+    if (problem) context.addIssue({ code: "custom", message: problem });
+  });
 
 /** The body of every error response. */
 export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

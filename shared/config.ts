@@ -45,6 +45,15 @@ export const ConfigSchema = z
     SWITCHBOARD_CONCURRENCY: int(1, 1000, 32),
     SWITCHBOARD_LOCK_MS: int(1000, 600_000, 10_000),
     SWITCHBOARD_STALLED_MS: int(500, 600_000, 5_000),
+    SWITCHBOARD_RATE_LOGIN_FAILURES: int(0, 1_000_000, 30),
+    SWITCHBOARD_RATE_MESSAGES: int(0, 1_000_000, 60),
+    SWITCHBOARD_RATE_MESSAGES_PER_ADDRESS: int(0, 1_000_000, 300),
+    SWITCHBOARD_RATE_CONVERSATIONS: int(0, 1_000_000, 30),
+    SWITCHBOARD_RATE_CONVERSATIONS_PER_ADDRESS: int(0, 1_000_000, 150),
+    SWITCHBOARD_RATE_AGENT_CHANGES: int(0, 1_000_000, 30),
+    SWITCHBOARD_RATE_AGENT_CHANGES_PER_ADDRESS: int(0, 1_000_000, 150),
+    SWITCHBOARD_RATE_WORKFLOW_RUNS: int(0, 1_000_000, 30),
+    SWITCHBOARD_RATE_WORKFLOW_RUNS_PER_ADDRESS: int(0, 1_000_000, 150),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .transform((env) => ({
@@ -78,6 +87,18 @@ export const ConfigSchema = z
       concurrency: env.SWITCHBOARD_CONCURRENCY,
       lockMs: env.SWITCHBOARD_LOCK_MS,
       stalledMs: env.SWITCHBOARD_STALLED_MS,
+    },
+    /**
+     * Rate limits, counted in Redis so they hold across server instances; 0 turns one off.
+     * Login failures are counted per address over 15 minutes; the rest per token (its user) and
+     * per address over one minute. See docs/security.md.
+     */
+    rateLimits: {
+      loginFailures: env.SWITCHBOARD_RATE_LOGIN_FAILURES,
+      messages: { perToken: env.SWITCHBOARD_RATE_MESSAGES, perAddress: env.SWITCHBOARD_RATE_MESSAGES_PER_ADDRESS },
+      conversations: { perToken: env.SWITCHBOARD_RATE_CONVERSATIONS, perAddress: env.SWITCHBOARD_RATE_CONVERSATIONS_PER_ADDRESS },
+      agentChanges: { perToken: env.SWITCHBOARD_RATE_AGENT_CHANGES, perAddress: env.SWITCHBOARD_RATE_AGENT_CHANGES_PER_ADDRESS },
+      workflowRuns: { perToken: env.SWITCHBOARD_RATE_WORKFLOW_RUNS, perAddress: env.SWITCHBOARD_RATE_WORKFLOW_RUNS_PER_ADDRESS },
     },
     logLevel: env.LOG_LEVEL,
   }));

@@ -85,6 +85,30 @@ describe("Socket.IO gateway", () => {
     expect(unknown).toMatchObject({ ok: false, error: { code: "unknown_conversation" } });
   });
 
+  it("refuses an out-of-range cursor as the client's mistake, with the reason", async () => {
+    const client = await connect(TEST_TOKEN);
+    const conversationId = await platform.api.createConversation();
+    for (const after of ["99999999999999999999999-0", "18446744073709551616", "1-18446744073709551616", "18446744073709551615-18446744073709551615"]) {
+      const joined = await client.join(conversationId, after);
+      expect(joined, after).toMatchObject({ ok: false, error: { code: "invalid_request", message: expect.stringMatching(/after is out of range/) } });
+    }
+    // The largest ids that do have a successor are fine: nothing comes after them yet.
+    expect(await client.join(conversationId, "18446744073709551615-18446744073709551614")).toEqual({ ok: true, data: { events: [] } });
+  });
+
+  it("refuses messages of only invisible characters as empty", async () => {
+    const client = await connect(TEST_TOKEN);
+    const conversationId = await platform.api.createConversation();
+    const invisible = ["\u0000", "\u0000\u0000 \u0000", "\u200b\u200c\u200d\ufeff", "\u2060", " \t\n\u00a0\u3000\u200b\u2060 ", "\u00ad\u180e\u3164\u2800\ufe0f"];
+    for (const [index, text] of invisible.entries()) {
+      const sent = await client.send(conversationId, text, `inv${index}`);
+      expect(sent, JSON.stringify(text)).toMatchObject({ ok: false, error: { code: "invalid_request", message: expect.stringMatching(/must not be empty/) } });
+    }
+    expect(await platform.api.events(conversationId)).toEqual([]);
+    // Visible text with invisible characters around it is a message.
+    expect((await client.send(conversationId, "\u200bhi\u0000", "visible")).ok).toBe(true);
+  });
+
   it("keeps a conversation to its owner", async () => {
     const alice = await connect(ALICE);
     const bob = await connect(BOB);

@@ -83,6 +83,36 @@ describe("REST contract", () => {
     expect((await platform.api.request("GET", "/api/nothing-here")).status).toBe(404);
   });
 
+  it("answers 400 with the reason for a cursor out of a stream id's range, never 503", async () => {
+    const id = await platform.api.createConversation();
+    await platform.api.send(id, "kept");
+    for (const after of ["99999999999999999999999-0", "18446744073709551616", "1-99999999999999999999999", "18446744073709551615-18446744073709551615"]) {
+      for (const wait of ["", "&wait=100"]) {
+        const response = await platform.api.request("GET", `/api/conversations/${id}/events?after=${after}${wait}`);
+        expect(response.status, `${after}${wait}`).toBe(400);
+        expect(error(response.body).code).toBe("invalid_query");
+        expect(error(response.body).message).toMatch(/after is out of range/);
+      }
+    }
+    // At the top of the range, and with leading zeros, a cursor is still a cursor.
+    expect(await platform.api.events(id, "18446744073709551615-18446744073709551614")).toEqual([]);
+    expect(await platform.api.events(id, "000000000000000000000000-0")).toHaveLength(1);
+  });
+
+  it("refuses messages of only NUL, zero-width or other invisible characters as empty", async () => {
+    const id = await platform.api.createConversation();
+    const post = (text: string) => platform.api.request("POST", `/api/conversations/${id}/messages`, { text });
+    for (const text of ["\u0000", "\u200b\u200c\u200d\ufeff", "\u2060", "\u200b \u00a0\t\u2060\n\u3000", "\u202e\u2066\u2069\u061c", "\u3164\uffa0\u2800", "\udb40\udc20\udb40\udc7f"]) {
+      const response = await post(text);
+      expect(response.status, JSON.stringify(text)).toBe(400);
+      expect(error(response.body).code).toBe("invalid_message");
+      expect(error(response.body).message).toMatch(/must not be empty/);
+    }
+    expect(await platform.api.events(id)).toEqual([]);
+    expect((await post("\u200bhello\u200b")).status).toBe(202);
+    expect((await post("é")).status).toBe(202);
+  });
+
   it("posts a retried message once when the client repeats its clientMsgId", async () => {
     const id = await platform.api.createConversation();
     const body = { text: "only once", clientMsgId: "retry-1" };

@@ -5,9 +5,10 @@ import { AgentName, MANAGER } from "../../shared/agent-name.js";
 import { AgentSpecInput, referenceProblems, type AgentSpec } from "../../shared/agent-spec.js";
 import type { AgentView } from "../../shared/api.js";
 import { HttpError, parseInput } from "../http-error.js";
+import type { RateLimits } from "../rate-limits.js";
 
 /** The team through the API: anyone may read it; only the admin may change it. */
-export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; defaultModel: string }): Router {
+export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; defaultModel: string; limits: RateLimits }): Router {
   const router = Router();
 
   const view = async (spec: AgentSpec): Promise<AgentView> => ({
@@ -19,6 +20,10 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
   const requireAdmin = (admin: boolean) => {
     if (!admin) throw new HttpError(403, "forbidden", "Only the admin token may change the team.");
   };
+
+  /** Counted once a change has passed its checks, just before it is made. */
+  const countChange = (locals: { identity: { user: string }; address: string }) =>
+    deps.limits.consume("agentChanges", { user: locals.identity.user, address: locals.address });
 
   const existing = async (name: string | undefined) => {
     const spec = AgentName.safeParse(name).success ? await deps.registry.get(name as string) : undefined;
@@ -49,6 +54,7 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
   router.post("/agents", async (request, response) => {
     requireAdmin(response.locals.identity.admin);
     const spec = await validated(request.body);
+    await countChange(response.locals);
     const created = await deps.registry.create(spec, "api");
     if (!created) throw new HttpError(409, "agent_exists", `An agent named "${spec.name}" already exists; use PUT /api/agents/${spec.name} to change it.`);
     response.status(201).json(await view(created));
@@ -60,6 +66,7 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
     const spec = await validated({ ...(request.body as object), name: (request.body as { name?: unknown })?.name ?? current.name });
     if (spec.name !== current.name) throw new HttpError(400, "invalid_agent", "name: an agent cannot be renamed; create a new one instead.");
     if (spec.name === MANAGER && !spec.enabled) throw new HttpError(403, "protected", "The manager cannot be disabled: every message reaches it first.");
+    await countChange(response.locals);
     response.json(await view(await deps.registry.put(spec, "api")));
   });
 
@@ -67,6 +74,7 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
     requireAdmin(response.locals.identity.admin);
     const current = await existing(request.params.name);
     if (current.name === MANAGER) throw new HttpError(403, "protected", "The manager cannot be deleted: every message reaches it first.");
+    await countChange(response.locals);
     await deps.registry.delete(current.name);
     response.status(204).end();
   });

@@ -6,6 +6,7 @@ import type { LogTail } from "../../platform/log-tail.js";
 import { ConversationId, CreateConversationBody, Cursor, PostMessageBody } from "../../shared/api.js";
 import { HttpError, parseInput } from "../http-error.js";
 import type { MessageIntake } from "../message-intake.js";
+import type { RateLimits } from "../rate-limits.js";
 
 const EventsQuery = z.object({
   after: Cursor.optional(),
@@ -19,6 +20,7 @@ export function conversationRoutes(deps: {
   tail: LogTail;
   intake: MessageIntake;
   maxMessageChars: number;
+  limits: RateLimits;
 }): Router {
   const router = Router();
   const messageBody = PostMessageBody(deps.maxMessageChars);
@@ -32,6 +34,7 @@ export function conversationRoutes(deps: {
 
   router.post("/conversations", async (request, response) => {
     const body = parseInput(CreateConversationBody, request.body ?? {});
+    await deps.limits.consume("conversations", { user: response.locals.identity.user, address: response.locals.address });
     response.status(201).json(await deps.conversations.create(response.locals.identity.user, body.title));
   });
 
@@ -47,6 +50,7 @@ export function conversationRoutes(deps: {
     const owner = response.locals.identity.user;
     const conversation = await owned(owner, request.params.id);
     const body = parseInput(messageBody, request.body ?? {}, "invalid_message");
+    await deps.limits.consume("messages", { user: owner, address: response.locals.address });
     const eventId = await deps.intake.post({ owner, conversationId: conversation.id, title: conversation.title, ...body });
     response.status(202).json({ eventId });
   });

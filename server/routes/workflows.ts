@@ -13,6 +13,7 @@ import {
 } from "../../shared/workflow.js";
 import type { Identity } from "../auth.js";
 import { HttpError, parseInput } from "../http-error.js";
+import type { RateLimits } from "../rate-limits.js";
 
 /**
  * The run store the routes need (implemented by `WorkflowRuns` in platform/workflow-runs.ts):
@@ -53,6 +54,7 @@ export function workflowRoutes(deps: {
   runs: WorkflowRunStore;
   conversations: Conversations;
   log: Logger;
+  limits: RateLimits;
 }): Router {
   const router = Router();
   const compiled = new Map<string, z.ZodType>();
@@ -102,6 +104,8 @@ export function workflowRoutes(deps: {
     const workflow = await existing(request.params.name);
     const body = parseInput(StartBody, request.body ?? {});
     const { input } = parseInput(inputSchema(workflow), { input: body.input }, "invalid_input") as { input: unknown };
+    // Counted before its conversation is made, so a refused run leaves nothing behind.
+    await deps.limits.consume("workflowRuns", { user: owner, address: response.locals.address });
     let conversationId = body.conversationId;
     if (conversationId === undefined) {
       conversationId = (await deps.conversations.create(owner, `Workflow: ${workflow.name}`)).id;
