@@ -100,7 +100,7 @@ export async function startAgents(options: {
     keys,
     config,
     log,
-    model: options.model ?? createModelClient(config.model),
+    model: options.model ?? createModelClient(config.model, { log }),
     conversationLog,
     conversations,
     deltas: new DeltaPublisher(redis, keys, log),

@@ -10,14 +10,19 @@ export class ToolError extends Error {
   override name = "ToolError";
 }
 
-/** The run cannot go on; it ends with a `run.failed` event carrying `code` and this message. */
+/**
+ * The run cannot go on; it ends with a `run.failed` event carrying `code` and this message, which is
+ * written for the person who reads it. `detail` is the raw cause (a status, a body excerpt) for the log.
+ */
 export class RunFailure extends Error {
   override name = "RunFailure";
+  readonly detail: string | undefined;
   constructor(
     readonly code: RunFailureCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.detail = options?.detail;
   }
 }

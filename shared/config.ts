@@ -37,6 +37,8 @@ export const ConfigSchema = z
     OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
     SWITCHBOARD_MODEL: optionalText,
     OFFLINE_MODEL_DELAY_MS: int(0, 10_000, 25),
+    SWITCHBOARD_MODEL_FIRST_TOKEN_MS: int(100, 3_600_000, 60_000),
+    SWITCHBOARD_MODEL_IDLE_MS: int(100, 3_600_000, 30_000),
     SWITCHBOARD_MAX_STEPS: int(1, 100, 8),
     SWITCHBOARD_MAX_HANDOFF_DEPTH: int(1, 20, 4),
     SWITCHBOARD_TOKEN_BUDGET: int(100, 10_000_000, 50_000),
@@ -75,6 +77,10 @@ export const ConfigSchema = z
         env.SWITCHBOARD_MODEL ??
         (env.OPENAI_API_KEY === undefined && env.OPENAI_BASE_URL === undefined ? "offline" : "gpt-4o-mini"),
       offlineDelayMs: env.OFFLINE_MODEL_DELAY_MS,
+      /** A model call fails when its first token takes longer than this (a call not streamed: its whole answer). */
+      firstTokenMs: env.SWITCHBOARD_MODEL_FIRST_TOKEN_MS,
+      /** A streamed model call fails when it sends nothing for this long mid-answer. */
+      idleMs: env.SWITCHBOARD_MODEL_IDLE_MS,
     },
     limits: {
       maxSteps: env.SWITCHBOARD_MAX_STEPS,

@@ -20,6 +20,27 @@ export interface ChatCompletionsServerOptions {
   faults?: (requestIndex: number, body: unknown) => ScriptedFault | undefined;
   /** Called for every request with a body; the answer waits until the promise it returns settles. */
   hold?: (requestIndex: number, body: unknown) => Promise<void> | undefined;
+  /** Called for every request with a body; a reply returned is sent instead of the model's answer. */
+  replies?: (requestIndex: number, body: unknown) => ScriptedReply | undefined;
+  /** Called for every request with a body; the model's answer is cut after this many SSE events. */
+  cuts?: (requestIndex: number, body: unknown) => ScriptedCut | undefined;
+}
+
+/** A raw answer: what a login proxy, a wrong path or a broken server sends. */
+export interface ScriptedReply {
+  /** 200 unless given. */
+  status?: number;
+  contentType: string;
+  /** Sent at once. */
+  body: string;
+  /** After the body: end the response (the default), drop the connection, or keep it open and silent. */
+  then?: "end" | "destroy" | "hang";
+}
+
+/** The model's own answer, cut: the first `afterEvents` SSE events, then `then`. */
+export interface ScriptedCut {
+  afterEvents: number;
+  then: "end" | "destroy" | "hang";
 }
 
 export interface ChatCompletionsServer {
@@ -43,6 +64,7 @@ export async function startChatCompletionsServer(options: ChatCompletionsServerO
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readAll(request);
     const aborter = new AbortController();
+    let cut: ScriptedCut | undefined;
     // The client went away before the answer was complete: stop generating it.
     response.on("close", () => {
       if (!response.writableFinished) aborter.abort();
@@ -53,7 +75,10 @@ export async function startChatCompletionsServer(options: ChatCompletionsServerO
       requests.push(parsed);
       const fault = options.faults?.(index, parsed);
       if (fault) return sendFault(response, fault);
+      const reply = options.replies?.(index, parsed);
+      if (reply) return sendReply(response, reply);
       await options.hold?.(index, parsed);
+      cut = options.cuts?.(index, parsed);
     }
     const answer = await offlineFetch(`http://${request.headers.host ?? "127.0.0.1"}${request.url ?? "/"}`, {
       method: request.method ?? "GET",
@@ -61,6 +86,7 @@ export async function startChatCompletionsServer(options: ChatCompletionsServerO
       ...(body.length > 0 ? { body: new Uint8Array(body) } : {}),
       signal: aborter.signal,
     });
+    if (cut) return sendCut(answer, response, cut);
     await pipeResponse(answer, response);
   }
 
@@ -104,6 +130,31 @@ function sendFault(response: ServerResponse, fault: ScriptedFault): void {
   const type = fault.status === 429 ? "rate_limit_exceeded" : "server_error";
   response.writeHead(fault.status, { "content-type": "application/json", "retry-after-ms": RETRY_AFTER_MS });
   response.end(JSON.stringify({ error: { message: fault.message, type, param: null, code: type } }));
+}
+
+function sendReply(response: ServerResponse, reply: ScriptedReply): void {
+  response.writeHead(reply.status ?? 200, { "content-type": reply.contentType });
+  finish(response, reply.body, reply.then ?? "end");
+}
+
+/** The answer's status and headers, its first SSE events, then the cut. */
+async function sendCut(answer: Response, response: ServerResponse, cut: ScriptedCut): Promise<void> {
+  const text = await answer.text();
+  const events = text.split("\n\n").filter((event) => event !== "");
+  const headers = Object.fromEntries(answer.headers.entries());
+  delete headers["content-length"];
+  response.writeHead(answer.status, headers);
+  finish(response, events.slice(0, cut.afterEvents).map((event) => `${event}\n\n`).join(""), cut.then);
+}
+
+function finish(response: ServerResponse, body: string, then: "end" | "destroy" | "hang"): void {
+  if (then === "end") {
+    response.end(body);
+    return;
+  }
+  response.write(body);
+  // "hang": nothing more until the client gives up (or the server closes).
+  if (then === "destroy") setTimeout(() => response.destroy(), 20);
 }
 
 /** Status and headers, then the body as it is produced, so SSE streams arrive word by word. */
