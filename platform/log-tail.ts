@@ -13,6 +13,8 @@ interface Subscriber {
   delivered: string;
   /** Live events held back while the subscriber's catch-up read is in flight. */
   pending: Event[] | undefined;
+  /** Unsubscribed: nothing more is delivered, not even from a catch-up read still in flight. */
+  stopped: boolean;
 }
 
 interface Tailed {
@@ -22,6 +24,10 @@ interface Tailed {
 
 const BLOCK_MS = 5000;
 const BATCH = 500;
+/** Entries per XRANGE while catching up: reads repeat until the follower has everything. */
+const PAGE = 1000;
+
+type RawEntry = [id: string, fields: string[]];
 
 /**
  * Follows many conversation logs over one dedicated blocking connection (one XREAD for all of
@@ -50,7 +56,7 @@ export class LogTail {
    * returned function is called.
    */
   subscribe(conversationId: string, after: string, listener: Listener): () => void {
-    const subscriber: Subscriber = { listener, delivered: after, pending: undefined };
+    const subscriber: Subscriber = { listener, delivered: after, pending: undefined, stopped: false };
     const existing = this.tailed.get(conversationId);
     if (existing) {
       existing.subscribers.add(subscriber);
@@ -61,15 +67,32 @@ export class LogTail {
     }
     return () => {
       const entry = this.tailed.get(conversationId);
+      subscriber.stopped = true;
       if (!entry) return;
       entry.subscribers.delete(subscriber);
       if (entry.subscribers.size === 0) this.tailed.delete(conversationId);
     };
   }
 
-  /** Resolves with the events after `after`, waiting up to `timeoutMs` for the first one. */
+  /**
+   * Every event after `after` up to the newest, oldest first, read in pages of 1,000 until caught
+   * up (the log holds at most its retention, so this is bounded).
+   */
+  async read(conversationId: string, after: string): Promise<Event[]> {
+    const events: Event[] = [];
+    await this.readPages(conversationId, after, "+", (page) => {
+      events.push(...page);
+      return true;
+    });
+    return events;
+  }
+
+  /**
+   * Resolves with every event after `after` (all of them, however far behind), or when there is
+   * none yet, waits up to `timeoutMs` for the first new ones.
+   */
   async next(conversationId: string, after: string, timeoutMs: number): Promise<Event[]> {
-    const ready = await this.conversationLog.read(conversationId, after);
+    const ready = await this.read(conversationId, after);
     if (ready.length > 0 || timeoutMs <= 0) return ready;
     return new Promise<Event[]>((resolve) => {
       const received: Event[] = [];
@@ -95,17 +118,48 @@ export class LogTail {
     await this.loop;
   }
 
+  /**
+   * Brings a subscriber that starts behind the shared cursor up to `until` (that cursor when it
+   * subscribed: the tail delivers everything after it), page by page, while live events wait.
+   */
   private async catchUp(conversationId: string, subscriber: Subscriber, until: string): Promise<void> {
     subscriber.pending = [];
     try {
-      for (const event of await this.conversationLog.read(conversationId, subscriber.delivered)) {
-        if (compareStreamIds(event.id, until) > 0) break;
-        this.deliver(subscriber, event);
+      for (let attempt = 1; !subscriber.stopped && !this.closed; attempt++) {
+        try {
+          await this.readPages(conversationId, subscriber.delivered, until, (page) => {
+            for (const event of page) this.hand(subscriber, event);
+            return !subscriber.stopped;
+          });
+          break;
+        } catch (error) {
+          // Live events stay held meanwhile: skipping ahead would leave a hole. Retry from where it got to.
+          this.log.warn({ err: error, conversationId, attempt }, "log tail catch-up read failed; retrying");
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * attempt)));
+        }
       }
     } finally {
       const held = subscriber.pending;
       subscriber.pending = undefined;
-      for (const event of held) this.deliver(subscriber, event);
+      for (const event of held) this.hand(subscriber, event);
+    }
+  }
+
+  /**
+   * XRANGE pages after `after` up to `until` (inclusive; "+" for the newest), each handed to
+   * `onPage` in order until a short page or `onPage` returns false. Pages advance on raw entry ids,
+   * so an unreadable entry (logged and skipped) never stops the read early.
+   */
+  private async readPages(conversationId: string, after: string, until: string, onPage: (events: Event[]) => boolean): Promise<void> {
+    let cursor = after;
+    for (;;) {
+      const start = cursor === "0" ? "-" : `(${cursor}`;
+      const entries = (await this.control.xrange(this.keys.events(conversationId), start, until, "COUNT", PAGE)) as RawEntry[];
+      const last = entries.at(-1);
+      if (!last) return;
+      if (!onPage(this.conversationLog.parseEntries(conversationId, entries))) return;
+      if (entries.length < PAGE) return;
+      cursor = last[0];
     }
   }
 
@@ -114,7 +168,12 @@ export class LogTail {
       subscriber.pending.push(event);
       return;
     }
-    if (compareStreamIds(event.id, subscriber.delivered) <= 0) return;
+    this.hand(subscriber, event);
+  }
+
+  /** Gives the subscriber an event newer than any it has had. */
+  private hand(subscriber: Subscriber, event: Event): void {
+    if (subscriber.stopped || compareStreamIds(event.id, subscriber.delivered) <= 0) return;
     subscriber.delivered = event.id;
     subscriber.listener(event);
   }

@@ -9,8 +9,9 @@ import type { Logger } from "../platform/logger.js";
 import type { LogTail } from "../platform/log-tail.js";
 import { ClientMsgId, ConversationId, Cursor, messageText } from "../shared/api.js";
 import { DecideApprovalPayload } from "../shared/approval.js";
-import { MessageDelta } from "../shared/events.js";
+import { type Event, MessageDelta } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
+import { compareStreamIds } from "../shared/stream-id.js";
 import type { AckResponse, ClientToServerEvents, ServerToClientEvents } from "../shared/socket-events.js";
 import { decideApproval } from "./approval-decisions.js";
 import { clientAddress, type Identity } from "./auth.js";
@@ -23,8 +24,23 @@ interface SocketData {
   identity: Identity;
   /** The client's network address, as rate limits count it. */
   address: string;
-  /** Conversation id → stop following its log. */
-  following: Map<string, () => void>;
+  /** Conversation id → this socket's follow of its log. */
+  following: Map<string, Follow>;
+  /** Conversation id → the join or leave in progress: they run one at a time, in order. */
+  busy: Map<string, Promise<void>>;
+}
+
+/**
+ * One socket's follow of one conversation, with its own cursor. A re-join replaces it; the new
+ * follow starts after the last event this one sent, so nothing is sent twice or skipped.
+ */
+interface Follow {
+  /** Newest event id this socket has been sent for the conversation (in a join's ack or live). */
+  sent: string;
+  /** Live events held back until the join's acknowledgement has gone out. */
+  held: Event[] | undefined;
+  stopped: boolean;
+  stop: () => void;
 }
 
 type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -46,8 +62,7 @@ export interface GatewayDeps {
 }
 
 const room = (conversationId: string) => `conv:${conversationId}`;
-/** Events a join's acknowledgement carries at most; the client asks again from the last one. */
-const JOIN_BACKLOG = 5000;
+const later = (a: string, b: string) => (compareStreamIds(a, b) >= 0 ? a : b);
 
 /**
  * The live half of the public contract. Each socket follows the logs it joined through the shared
@@ -92,6 +107,7 @@ export class Gateway {
     socket.data.identity = identity;
     socket.data.address = address;
     socket.data.following = new Map();
+    socket.data.busy = new Map();
   }
 
   private attach(socket: GatewaySocket): void {
@@ -104,28 +120,21 @@ export class Gateway {
       })
       .strict();
 
-    socket.on("conversation:join", (payload, ack) =>
-      this.answer(ack, async () => {
-        const { conversationId, after } = parseInput(JoinPayload, payload);
-        await this.owned(socket, conversationId);
-        // A second join of the same conversation (a client resyncing) replaces the first.
-        const previous = socket.data.following.get(conversationId);
-        previous?.();
-        const events = await this.deps.conversationLog.read(conversationId, after ?? "0", JOIN_BACKLOG);
-        const cursor = events.at(-1)?.id ?? after ?? "0";
-        const stop = this.deps.tail.subscribe(conversationId, cursor, (event) => socket.emit("conversation:event", event));
-        socket.data.following.set(conversationId, stop);
-        if (!previous) {
-          await socket.join(room(conversationId));
-          await this.followDeltas(conversationId);
-        }
-        return { events };
-      }),
-    );
+    socket.on("conversation:join", (payload, ack) => {
+      const key = conversationKey(payload);
+      // Joins and leaves of one conversation on one socket run in turn; live events of a join
+      // wait until its acknowledgement (with everything before them) has gone out.
+      void this.serially(socket, key, () =>
+        this.answer(ack, async () => {
+          const { conversationId, after } = parseInput(JoinPayload, payload);
+          return { events: await this.join(socket, conversationId, after ?? "0") };
+        }).then(() => this.release(socket, key)),
+      );
+    });
 
     socket.on("conversation:leave", (payload) => {
-      const conversationId = typeof payload?.conversationId === "string" ? payload.conversationId : "";
-      this.leave(socket, conversationId).catch((error: unknown) => this.deps.log.warn({ err: error }, "leave failed"));
+      const conversationId = conversationKey(payload);
+      void this.serially(socket, conversationId, () => this.leave(socket, conversationId));
     });
 
     socket.on("message:send", (payload, ack) =>
@@ -148,16 +157,78 @@ export class Gateway {
     );
 
     socket.on("disconnect", () => {
-      for (const conversationId of [...socket.data.following.keys()]) {
-        this.leave(socket, conversationId).catch((error: unknown) => this.deps.log.warn({ err: error }, "leave failed"));
+      // After any join still in progress, so what it set up is taken down too.
+      for (const conversationId of new Set([...socket.data.following.keys(), ...socket.data.busy.keys()])) {
+        void this.serially(socket, conversationId, () => this.leave(socket, conversationId));
       }
     });
   }
 
+  /**
+   * Follows a conversation from the later of `after` and the last event this socket was already
+   * sent for it: returns every event after that (read in pages, however many) for the ack, and a
+   * follow holding live events back until `release`. Replaces an earlier follow only once the
+   * read succeeded, so a failed re-join leaves the socket as it was.
+   */
+  private async join(socket: GatewaySocket, conversationId: string, after: string): Promise<Event[]> {
+    await this.owned(socket, conversationId);
+    const start = later(after, socket.data.following.get(conversationId)?.sent ?? "0");
+    const read = await this.deps.tail.read(conversationId, start);
+    // From here to the subscription nothing awaits: no event can slip between the two follows.
+    const previous = socket.data.following.get(conversationId);
+    previous?.stop();
+    const floor = later(start, previous?.sent ?? "0");
+    const events = read.filter((event) => compareStreamIds(event.id, floor) > 0);
+    const follow: Follow = { sent: events.at(-1)?.id ?? floor, held: [], stopped: false, stop: () => {} };
+    const unsubscribe = this.deps.tail.subscribe(conversationId, follow.sent, (event) => {
+      if (follow.held) follow.held.push(event);
+      else this.send(socket, follow, event);
+    });
+    follow.stop = () => {
+      follow.stopped = true;
+      follow.held = undefined;
+      unsubscribe();
+    };
+    socket.data.following.set(conversationId, follow);
+    if (!previous) {
+      await socket.join(room(conversationId));
+      await this.followDeltas(conversationId);
+    }
+    return events;
+  }
+
+  /** The join's ack has gone out: the live events held meanwhile follow it. */
+  private release(socket: GatewaySocket, conversationId: string): void {
+    const follow = socket.data.following.get(conversationId);
+    if (!follow) return;
+    const held = follow.held ?? [];
+    follow.held = undefined;
+    for (const event of held) this.send(socket, follow, event);
+  }
+
+  private send(socket: GatewaySocket, follow: Follow, event: Event): void {
+    if (follow.stopped || compareStreamIds(event.id, follow.sent) <= 0) return;
+    follow.sent = event.id;
+    socket.emit("conversation:event", event);
+  }
+
+  /** Runs `task` after the previous join or leave of the conversation on this socket has finished. */
+  private serially(socket: GatewaySocket, conversationId: string, task: () => Promise<void>): Promise<void> {
+    const busy = socket.data.busy;
+    const run = (busy.get(conversationId) ?? Promise.resolve()).then(task).catch((error: unknown) => {
+      this.deps.log.warn({ err: error, conversationId }, "socket join or leave failed");
+    });
+    busy.set(conversationId, run);
+    void run.then(() => {
+      if (busy.get(conversationId) === run) busy.delete(conversationId);
+    });
+    return run;
+  }
+
   private async leave(socket: GatewaySocket, conversationId: string): Promise<void> {
-    const stop = socket.data.following.get(conversationId);
-    if (!stop) return;
-    stop();
+    const follow = socket.data.following.get(conversationId);
+    if (!follow) return;
+    follow.stop();
     socket.data.following.delete(conversationId);
     await socket.leave(room(conversationId));
     await this.unfollowDeltas(conversationId);
@@ -169,10 +240,13 @@ export class Gateway {
     return conversation;
   }
 
-  /** Runs a handler and acknowledges with its result or a safe error; internals are logged only. */
-  private answer<T>(ack: unknown, handler: () => Promise<T>): void {
+  /**
+   * Runs a handler and acknowledges with its result or a safe error; internals are logged only.
+   * Resolves once the acknowledgement has been sent.
+   */
+  private answer<T>(ack: unknown, handler: () => Promise<T>): Promise<void> {
     const reply = typeof ack === "function" ? (ack as (response: AckResponse<T>) => void) : () => {};
-    handler().then(
+    return handler().then(
       (data) => reply({ ok: true, data }),
       (error: unknown) => {
         if (error instanceof HttpError) return reply({ ok: false, error: { code: error.code, message: error.message } });
@@ -217,4 +291,10 @@ export class Gateway {
   async close(): Promise<void> {
     await this.io.close();
   }
+}
+
+/** The conversation id a join or leave names, as a key for running them in turn (checked later). */
+function conversationKey(payload: unknown): string {
+  const id = (payload as { conversationId?: unknown } | null | undefined)?.conversationId;
+  return typeof id === "string" ? id : "";
 }

@@ -178,8 +178,10 @@ export function followConversation(socket: SwitchboardSocket, conversationId: st
       },
       () => {
         // Timed out or disconnected mid-join. A reconnect joins again by itself; a slow server
-        // gets another try with backoff.
+        // gets another try with backoff. Leaving first makes the server forget what the timed-out
+        // join sent (a re-join on one socket never re-sends), so the retry starts at our cursor.
         if (disposed || !socket.connected) return;
+        socket.emit("conversation:leave", { conversationId });
         attempt++;
         retryTimer = setTimeout(join, Math.min(10_000, 500 * 2 ** attempt));
       },
