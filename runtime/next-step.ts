@@ -1,10 +1,10 @@
 import type { ChildJob } from "../platform/queues.js";
-import type { Approval } from "../shared/approval.js";
+import type { ApprovalRequest as StoredRequest } from "../platform/approvals.js";
 import type { ApprovalDecision } from "../shared/events.js";
 import type { TurnJob } from "../shared/jobs.js";
 
-/** What a run asks of a person: everything of an approval but what the host fills in. */
-export type ApprovalRequest = Omit<Approval, "v" | "status" | "decidedBy" | "decidedAt" | "comment" | "job">;
+/** What a run asks of a person: the approval request but the parked job, which the host fills in. */
+export type ApprovalRequest = Omit<StoredRequest, "job">;
 
 export interface Decision {
   decision: ApprovalDecision;

@@ -4,7 +4,6 @@ import { Server, type Socket } from "socket.io";
 import { z } from "zod";
 import type { Approvals } from "../platform/approvals.js";
 import type { Conversations } from "../platform/conversations.js";
-import type { ConversationLog } from "../platform/conversation-log.js";
 import type { Logger } from "../platform/logger.js";
 import type { LogTail } from "../platform/log-tail.js";
 import { ClientMsgId, ConversationId, Cursor, messageText } from "../shared/api.js";
@@ -50,7 +49,6 @@ export interface GatewayDeps {
   /** Refused tokens per address (the handshake), and messages per token and per address. */
   limits: RateLimits;
   conversations: Conversations;
-  conversationLog: ConversationLog;
   tail: LogTail;
   intake: MessageIntake;
   approvals: Approvals;

@@ -64,7 +64,6 @@ export async function startServer(options: { config: Config; redisUrl: string; l
     authenticate,
     limits,
     conversations,
-    conversationLog,
     tail,
     intake,
     approvals,

@@ -118,7 +118,8 @@ export class WorkflowRunner implements Runnable<WorkflowResult> {
       ...(job.parentRunId ? { parentRunId: job.parentRunId } : {}),
       begunAt: new Date().toISOString(),
     };
-    await this.deps.runs.index(job.runId, job.conversationId, owner);
+    // A run the server started is indexed already; one an agent started is not.
+    if (!enqueued) await this.deps.runs.index(job.runId, job.conversationId, owner);
     await this.deps.runs.saveState(state, {
       key: `${job.runId}:started`,
       event: {

@@ -295,8 +295,8 @@ function modelsResponse(id: string | undefined, listed: string): Response {
   return json(200, { object: "list", data: [model(listed)] });
 }
 
-/** Same request, same ids: completion ids derive from what was asked. */
-function requestHash(request: ChatCompletionCreateParams): string {
+/** Same request, same ids: completion and tool call ids derive from what was asked. */
+export function requestHash(request: ChatCompletionCreateParams): string {
   return createHash("sha256").update(JSON.stringify([request.model, request.messages, request.tools ?? null])).digest("hex");
 }
 

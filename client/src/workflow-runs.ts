@@ -190,11 +190,7 @@ export function workflowRunsReducer(state: WorkflowRuns, event: Event): Workflow
         output: event.data.output,
         hasOutput: true,
         stopped: event.data.stopped,
-        modelCalls: event.data.modelCalls,
-        budget: run.budget ?? event.data.budget,
-        usage: event.data.usage,
-        costUsd: event.data.costUsd,
-        latencyMs: event.data.latencyMs,
+        ...totalsOf(run, event),
       };
       break;
     case "workflow.failed":
@@ -203,11 +199,7 @@ export function workflowRunsReducer(state: WorkflowRuns, event: Event): Workflow
         status: event.data.code === "cancelled" ? "cancelled" : "failed",
         endedAt: event.at,
         failure: { code: event.data.code, reason: event.data.reason, path: event.data.path },
-        modelCalls: event.data.modelCalls,
-        budget: run.budget ?? event.data.budget,
-        usage: event.data.usage,
-        costUsd: event.data.costUsd,
-        latencyMs: event.data.latencyMs,
+        ...totalsOf(run, event),
       };
       break;
     default:
@@ -217,6 +209,12 @@ export function workflowRunsReducer(state: WorkflowRuns, event: Event): Workflow
   const byId = new Map(state.byId);
   byId.set(runId, run);
   return { ...state, byId, order: existing === undefined ? [...state.order, runId] : state.order };
+}
+
+/** What an ended run reports, the same whether it completed or failed. */
+function totalsOf(run: WorkflowRun, event: EventOf<"workflow.completed"> | EventOf<"workflow.failed">) {
+  const { modelCalls, budget, usage, costUsd, latencyMs } = event.data;
+  return { modelCalls, budget: run.budget ?? budget, usage, costUsd, latencyMs };
 }
 
 function applyApproval(state: WorkflowRuns, event: EventOf<"approval.requested"> | EventOf<"approval.resolved">): WorkflowRuns {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
+import { requestHash } from "../chat-completions-fetch.js";
 import { estimateTokens } from "../token-estimate.js";
 import { managerDecision } from "./manager.js";
 import { reviewDraft } from "./review.js";
@@ -64,7 +65,7 @@ function toReply(request: ChatCompletionCreateParams, decision: Decision): Offli
   }
   const seed = requestHash(request);
   const toolCalls = decision.calls.map((call, index) => ({
-    id: `call_${sha256(`${seed}:${index}`).slice(0, 24)}`,
+    id: `call_${createHash("sha256").update(`${seed}:${index}`).digest("hex").slice(0, 24)}`,
     name: call.name,
     arguments: JSON.stringify(call.args),
   }));
@@ -75,11 +76,3 @@ function usage(prompt: number, completion: number): OfflineUsage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-/** Same request, same ids: tool call ids derive from what was asked. */
-function requestHash(request: ChatCompletionCreateParams): string {
-  return sha256(JSON.stringify([request.model, request.messages, request.tools ?? null]));
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
