@@ -4,7 +4,7 @@ import { builtInAgents } from "../agents/team/built-in-team.js";
 import { createLogger } from "../platform/logger.js";
 import type { Event, EventOf } from "../shared/events.js";
 import { inject } from "vitest";
-import { ApiClient, startPlatform, turnFinished, type Platform } from "./support/harness.js";
+import { ApiClient, reportIfStillWaiting, startPlatform, turnFinished, type Platform } from "./support/harness.js";
 
 const ALICE = "alice-token-0123456789";
 let platform: Platform;
@@ -33,13 +33,24 @@ async function ask(text: string): Promise<Event[]> {
 }
 const routedTo = (events: Event[]) => events.find((e): e is EventOf<"handoff"> => e.type === "handoff")?.data.to;
 
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+/**
+ * Waits until `check` holds. The workers an agents process runs say nothing when they change, so
+ * this looks again every 50 ms, with no deadline of its own: the test's timeout bounds it, and a
+ * test that ends meanwhile says what it was waiting for.
+ */
+async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  let stopped: Error | undefined;
+  const over = reportIfStillWaiting(what, () => `the workers running: ${JSON.stringify(running())}`, (reason) => (stopped = reason));
+  try {
+    while (!(await check())) {
+      if (stopped) throw stopped;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    over();
   }
 }
+const running = () => ({ first: platform.agents?.workers.running(), second: second.workers.running() });
 
 describe("adding specialists at run time", () => {
   it("lists the team with each agent's state and the tool registry", async () => {

@@ -8,8 +8,11 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "../platform/logger.js";
 import { ensureRedis } from "../platform/redis-server.js";
 import { parseConfig } from "../shared/config.js";
+import { reportIfStillWaiting } from "./support/harness.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** For the tests that start a process (tsx compiles `bin/agents.ts` first; slow on a loaded machine). */
+const PROCESS_TEST_TIMEOUT_MS = 180_000;
 
 describe("configuration", () => {
   it("has working defaults: the embedded, offline set-up", () => {
@@ -39,7 +42,7 @@ describe("configuration", () => {
     expect(parsed.ok && parsed.config.model).toMatchObject({ offline: false, baseUrl: "http://127.0.0.1:11434/v1", defaultModel: "gpt-4o-mini" });
   });
 
-  it("stops a process with every problem listed instead of a stack trace", async () => {
+  it("stops a process with every problem listed instead of a stack trace", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
     const { code, output } = await run(["bin/agents.ts"], { PORT: "eighty", SWITCHBOARD_TOKEN: "short" });
     expect(code).toBe(1);
     expect(output).toMatch(/Switchboard cannot start; fix these settings:/);
@@ -49,7 +52,7 @@ describe("configuration", () => {
 });
 
 describe("Redis bootstrap", () => {
-  it("starts a private redis-server with its append-only file under the data folder, and reuses it", async () => {
+  it("starts a private redis-server with its append-only file under the data folder, and reuses it", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-data-"));
     const log = createLogger("silent");
     const first = await ensureRedis({ dataDir, log });
@@ -70,7 +73,7 @@ describe("Redis bootstrap", () => {
     expect(existsSync(path.join(dataDir, "redis"))).toBe(true);
   });
 
-  it("says how to get Redis when none can be had", async () => {
+  it("says how to get Redis when none can be had", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
     // No redis-server and no apt-get on this PATH: nothing to start and nothing to install with.
     const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-data-"));
     const emptyPath = mkdtempSync(path.join(tmpdir(), "switchboard-path-"));
@@ -83,11 +86,26 @@ describe("Redis bootstrap", () => {
   });
 });
 
+/** Runs a command of the product to its end; no deadline of its own (a test that ends first kills it and reports its output). */
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const { REDIS_URL: _unset, ...inherited } = process.env;
   const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, env: { ...inherited, LOG_LEVEL: "silent", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output })));
+  return new Promise((resolve, reject) => {
+    const over = reportIfStillWaiting(
+      `${args.join(" ")} to exit`,
+      () => `it has printed:\n${output || "(nothing)"}`,
+      (reason) => {
+        child.kill("SIGKILL");
+        reject(reason);
+      },
+    );
+    // "close", not "exit": by then everything it printed has been read.
+    child.once("close", (code) => {
+      over();
+      resolve({ code, output });
+    });
+  });
 }

@@ -1,16 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event } from "../shared/events.js";
+import { AgentsProcess } from "./support/agents-process.js";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "./support/chat-completions-server.js";
-import { TEST_TOKEN, startPlatform, turnFinished, type Platform } from "./support/harness.js";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+import { startPlatform, turnFinished, type Platform } from "./support/harness.js";
 
 let model: ChatCompletionsServer;
 let platform: Platform;
-const children: ChildProcess[] = [];
+const processes: AgentsProcess[] = [];
 
 beforeAll(async () => {
   // Slow words, so the kill lands while a run is in the middle of its steps.
@@ -18,58 +14,34 @@ beforeAll(async () => {
   platform = await startPlatform({ agents: false, env: { OPENAI_BASE_URL: model.baseUrl, SWITCHBOARD_MODEL: "offline" } });
 });
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const agents of processes) await agents.kill();
   await platform.close();
   await model.close();
 });
 
-/** A separate agents process, as `npm run start:agents` runs it. */
-async function startAgentsProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "bin/agents.ts"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      REDIS_URL: inject("redisUrl"),
-      SWITCHBOARD_PREFIX: platform.config.prefix,
-      SWITCHBOARD_TOKEN: TEST_TOKEN,
-      OPENAI_BASE_URL: model.baseUrl,
-      SWITCHBOARD_MODEL: "offline",
-      SWITCHBOARD_LOCK_MS: "2000",
-      SWITCHBOARD_STALLED_MS: "1000",
-      LOG_LEVEL: "info",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  // Ready once its workers are running.
-  const deadline = Date.now() + 90_000;
-  while (!output.includes("agents ready")) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`agents process did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return child;
+/** A separate agents process, as `npm run start:agents` runs it; resolves once it logs "agents ready". */
+async function startAgentsProcess(): Promise<AgentsProcess> {
+  const agents = await AgentsProcess.start({ SWITCHBOARD_PREFIX: platform.config.prefix, OPENAI_BASE_URL: model.baseUrl, SWITCHBOARD_MODEL: "offline" });
+  processes.push(agents);
+  return agents;
 }
 
 describe("durability", () => {
   // Two agents processes start here (tsx compiles them at run time): slow on a loaded machine.
-  it("resumes a run killed mid-step from its last finished step, once, with no duplicate events", { timeout: 120_000 }, async () => {
+  it("resumes a run killed mid-step from its last finished step, once, with no duplicate events", { timeout: 300_000 }, async () => {
     const first = await startAgentsProcess();
     const conversationId = await platform.api.createConversation();
     await platform.api.send(conversationId, "What is 17.5% of 2,480?");
 
     // Kill the process once the calculator has finished its first step (the tool call is logged).
     await platform.api.waitFor(conversationId, (events) => events.some((e) => e.type === "tool.call"));
-    first.kill("SIGKILL");
-    await once(first, "exit");
+    await first.kill();
     const sentBeforeKill = model.requests.length;
     const before = await platform.api.events(conversationId);
     expect(before.some((e) => e.type === "run.completed" && e.agent === "calculator")).toBe(false);
 
     await startAgentsProcess();
-    const events = await platform.api.waitFor(conversationId, turnFinished, 90_000);
+    const events = await platform.api.waitFor(conversationId, turnFinished);
 
     const answers = events.filter((e) => e.type === "message.agent");
     expect(answers).toHaveLength(1);

@@ -287,7 +287,7 @@ describe("message:send on the socket", () => {
     const conversationOf = async (token: string) => (await call(url, "127.0.0.9", "POST", "/api/conversations", token, {})).body.id as string;
     const [mine, alices] = [await conversationOf(TEST_TOKEN), await conversationOf(ALICE)];
     const send = (socket: ClientSocket, conversationId: string, clientMsgId: string): Promise<AckResponse<{ eventId: string }>> =>
-      socket.timeout(10_000).emitWithAck("message:send", { conversationId, text: `over the socket ${clientMsgId}`, clientMsgId });
+      socket.emitWithAck("message:send", { conversationId, text: `over the socket ${clientMsgId}`, clientMsgId });
 
     const socket = connectSocket(url, TEST_TOKEN, "127.0.0.9");
     await connected(socket);

@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connectRedis } from "../platform/redis.js";
 import { createAuthenticator } from "../server/auth.js";
 import { keys as keyNames } from "../shared/keys.js";
-import { ensureClientForTests, launchBrowser, openApp, sendMessage, waitForTurn } from "./support/browser.js";
-import { TEST_TOKEN, startPlatform, type Platform } from "./support/harness.js";
+import { E2E_TEST_TIMEOUT_MS, ensureClientForTests, launchBrowser, openApp, sendMessage, waitForTurn } from "./support/browser.js";
+import { reportIfStillWaiting, TEST_TOKEN, startPlatform, type Platform } from "./support/harness.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -143,7 +143,8 @@ describe("security headers", () => {
     expect(directives(csp).get("script-src")).toEqual(["'self'"]);
   });
 
-  it("let the built client run in Chromium without a violation (but zod's caught eval probe), its socket on WebSocket", async () => {
+  // A browser starts here: slow on a loaded machine.
+  it("let the built client run in Chromium without a violation (but zod's caught eval probe), its socket on WebSocket", { timeout: E2E_TEST_TIMEOUT_MS }, async () => {
     browser = await launchBrowser();
     const app = await openApp(browser, platform.server.url, {
       trackSockets: true,
@@ -227,7 +228,8 @@ describe("token comparison", () => {
   });
 });
 
-describe("the access token on the terminal", () => {
+// Each test starts a process (tsx compiles it first): slow on a loaded machine.
+describe("the access token on the terminal", { timeout: 180_000 }, () => {
   /** Starts `script` on the test Redis with its own prefix and data folder; resolves with its first lines once it says it runs. */
   async function startupOutput(script: string, env: Record<string, string>, ready: RegExp): Promise<string> {
     const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-token-"));
@@ -239,13 +241,21 @@ describe("the access token on the terminal", () => {
     try {
       return await new Promise<string>((resolve, reject) => {
         let output = "";
+        // A test that ends first says what it printed; rejecting lets `finally` stop it.
+        const over = reportIfStillWaiting(`${script} to print ${ready}`, () => `it has printed:\n${output || "(nothing)"}`, reject);
         const onData = (chunk: Buffer) => {
           output += chunk.toString();
-          if (ready.test(output)) resolve(output);
+          if (ready.test(output)) {
+            over();
+            resolve(output);
+          }
         };
         child.stdout.on("data", onData);
         child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.once("exit", (code) => reject(new Error(`${script} exited (${code}):\n${output}`)));
+        child.once("exit", (code) => {
+          over();
+          reject(new Error(`${script} exited (${code}):\n${output}`));
+        });
       });
     } finally {
       const exited = new Promise((resolve) => child.once("exit", resolve));

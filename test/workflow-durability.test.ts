@@ -48,7 +48,7 @@ async function startAgents(): Promise<AgentsProcess> {
 
 describe("durable workflow runs", () => {
   // Three agents processes start here (tsx compiles each at run time): slow on a loaded machine.
-  it("finishes once after SIGKILLs in a loop round and in a parallel branch: no finished step runs again, nothing logged twice", { timeout: 240_000 }, async () => {
+  it("finishes once after SIGKILLs in a loop round and in a parallel branch: no finished step runs again, nothing logged twice", { timeout: 300_000 }, async () => {
     const first = await startAgents();
     const inLoop = holdNext((prompt) => prompt.includes("Revise the draft to address the feedback"));
     const { runId, conversationId } = await startRun(platform.api, "content-pipeline", { topic: "durable workflow runs", audience: "operators" });
@@ -63,11 +63,11 @@ describe("durable workflow runs", () => {
     inBranch.release();
 
     await startAgents();
-    const asked = (await platform.api.waitFor(conversationId, approvalAsked(runId), 120_000)).find(
+    const asked = (await platform.api.waitFor(conversationId, approvalAsked(runId))).find(
       (e): e is EventOf<"approval.requested"> => e.type === "approval.requested",
     );
     expect((await platform.api.request("POST", `/api/approvals/${asked?.data.approvalId}`, { decision: "approve" })).status).toBe(200);
-    const events = await platform.api.waitFor(conversationId, runEnded(runId), 120_000);
+    const events = await platform.api.waitFor(conversationId, runEnded(runId));
 
     const end = ended(events, runId);
     expect(end.type).toBe("workflow.completed");

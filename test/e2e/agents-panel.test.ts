@@ -5,10 +5,11 @@
  * may look but not change.
  */
 import type { Browser, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Event, EventOf } from "../../shared/events.js";
 import {
   askAndWait,
+  E2E_TEST_TIMEOUT_MS,
   ensureClientForTests,
   horizontalOverflow,
   launchBrowser,
@@ -34,6 +35,10 @@ let browser: Browser;
 let app: AppPage;
 let page: Page;
 
+// A browser and the platform start here: slow on a loaded machine. Each playwright wait has its
+// own UI_TIMEOUT_MS bound, below this one.
+vi.setConfig({ testTimeout: E2E_TEST_TIMEOUT_MS, hookTimeout: E2E_TEST_TIMEOUT_MS });
+
 beforeAll(async () => {
   await ensureClientForTests();
   [platform, browser] = await Promise.all([
@@ -42,7 +47,7 @@ beforeAll(async () => {
   ]);
   app = await openApp(browser, platform.server.url);
   page = app.page;
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -4,11 +4,12 @@
  * the run timeline, reloading, and agent output staying inert.
  */
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Event, EventOf } from "../../shared/events.js";
 import {
   askAndWait,
   conversationIdOf,
+  E2E_TEST_TIMEOUT_MS,
   ensureClientForTests,
   launchBrowser,
   loggedMessageIds,
@@ -30,13 +31,17 @@ let browser: Browser;
 let app: AppPage;
 let page: Page;
 
+// A browser and the platform start here: slow on a loaded machine. Each playwright wait has its
+// own UI_TIMEOUT_MS bound, below this one.
+vi.setConfig({ testTimeout: E2E_TEST_TIMEOUT_MS, hookTimeout: E2E_TEST_TIMEOUT_MS });
+
 beforeAll(async () => {
   await ensureClientForTests();
   // A delay per streamed word makes streaming and lit graph edges observable.
   [platform, browser] = await Promise.all([startPlatform({ env: { OFFLINE_MODEL_DELAY_MS: "30" } }), launchBrowser()]);
   app = await openApp(browser, platform.server.url);
   page = app.page;
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();

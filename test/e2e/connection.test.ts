@@ -3,8 +3,9 @@
  * is offline, reconnects on its own, catches up from its cursor, and shows every event once.
  */
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  E2E_TEST_TIMEOUT_MS,
   ensureClientForTests,
   launchBrowser,
   loggedMessageIds,
@@ -23,11 +24,15 @@ import { startPlatform, type Platform } from "../support/harness.js";
 let platform: Platform;
 let browser: Browser;
 
+// A browser and the platform start here: slow on a loaded machine. Each playwright wait has its
+// own UI_TIMEOUT_MS bound, below this one.
+vi.setConfig({ testTimeout: E2E_TEST_TIMEOUT_MS, hookTimeout: E2E_TEST_TIMEOUT_MS });
+
 beforeAll(async () => {
   await ensureClientForTests();
   // Slow words: the researcher's long answer streams for a few seconds, time to cut the line.
   [platform, browser] = await Promise.all([startPlatform({ env: { OFFLINE_MODEL_DELAY_MS: "40" } }), launchBrowser()]);
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -35,7 +40,6 @@ afterAll(async () => {
 });
 
 const QUESTION = "Summarize how handoffs work";
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const connectionState = (page: Page): Promise<string | null> => page.getByTestId("connection-status").getAttribute("data-state");
 
@@ -78,7 +82,8 @@ describe("losing the connection mid-answer", () => {
     // Chromium's offline emulation also drops open WebSockets: the page notices at once.
     await context.setOffline(true);
     await page.locator('[data-testid="connection-status"][data-state="offline"]').waitFor();
-    await pause(1_500); // the answer keeps being written on the server meanwhile
+    // The answer keeps being written on the server meanwhile: the page misses the rest of the turn.
+    await waitForTurn(platform.api, conversationId, userEventId);
     expect(await connectionState(page)).toBe("offline");
     await context.setOffline(false);
     await waitForConnected(page);

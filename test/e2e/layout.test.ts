@@ -4,10 +4,11 @@
  * screen.
  */
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   askAndWait,
   conversationIdOf,
+  E2E_TEST_TIMEOUT_MS,
   ensureClientForTests,
   horizontalOverflow,
   launchBrowser,
@@ -23,10 +24,14 @@ import { startPlatform, TEST_TOKEN, type Platform } from "../support/harness.js"
 let platform: Platform;
 let browser: Browser;
 
+// A browser and the platform start here: slow on a loaded machine. Each playwright wait has its
+// own UI_TIMEOUT_MS bound, below this one.
+vi.setConfig({ testTimeout: E2E_TEST_TIMEOUT_MS, hookTimeout: E2E_TEST_TIMEOUT_MS });
+
 beforeAll(async () => {
   await ensureClientForTests();
   [platform, browser] = await Promise.all([startPlatform({ env: { OFFLINE_MODEL_DELAY_MS: "5" } }), launchBrowser()]);
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -179,8 +184,16 @@ describe("the browser client's navigation and layouts", () => {
     await page.waitForFunction(() => window.innerWidth === 390 && document.querySelector(".app.sidebar-is-drawer.insights-is-drawer") !== null);
     await page.locator("#insights").waitFor({ state: "hidden" });
     await page.locator("#sidebar").waitFor({ state: "hidden" });
-    // A few more frames, to see nothing slides back in.
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 300)))));
+    // Until neither panel has a slide left to run, then two frames more: one sliding back in would
+    // have started by then, and been recorded.
+    await page.waitForFunction(() => {
+      const panels = ["sidebar", "insights"].map((id) => document.getElementById(id));
+      return document.getAnimations().every((animation) => {
+        const target = animation.effect instanceof KeyframeEffect ? animation.effect.target : null;
+        return target === null || !panels.includes(target as HTMLElement) || animation.playState !== "running";
+      });
+    });
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     expect(await page.evaluate(() => (window as unknown as { __covered: string[] }).__covered)).toEqual([]);
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     expect(await page.locator(".scrim").count()).toBe(0);

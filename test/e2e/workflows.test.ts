@@ -9,12 +9,13 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Event } from "../../shared/events.js";
 import type { WorkflowRunView, WorkflowSummary } from "../../shared/workflow.js";
 import { describeBudget } from "../../client/src/workflow-text.js";
 import {
   conversationIdOf,
+  E2E_TEST_TIMEOUT_MS,
   ensureClientForTests,
   horizontalOverflow,
   launchBrowser,
@@ -37,6 +38,10 @@ let app: AppPage;
 let page: Page;
 let workflows: WorkflowSummary[];
 
+// A browser and the platform start here: slow on a loaded machine. Each playwright wait has its
+// own UI_TIMEOUT_MS bound, below this one.
+vi.setConfig({ testTimeout: E2E_TEST_TIMEOUT_MS, hookTimeout: E2E_TEST_TIMEOUT_MS });
+
 beforeAll(async () => {
   await ensureClientForTests();
   // A delay per streamed word makes each model call last long enough to watch the steps light up.
@@ -48,7 +53,7 @@ beforeAll(async () => {
   workflows = listed.body.workflows as WorkflowSummary[];
   app = await openApp(browser, platform.server.url, { hash: "#/workflows" });
   page = app.page;
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -71,8 +76,7 @@ async function runView(runId: string): Promise<WorkflowRunView> {
 }
 
 /** Follows a conversation's log until `done` holds. */
-const logUntil = (conversationId: string, done: (events: Event[]) => boolean): Promise<Event[]> =>
-  platform.api.waitFor(conversationId, done, UI_TIMEOUT_MS * 2);
+const logUntil = (conversationId: string, done: (events: Event[]) => boolean): Promise<Event[]> => platform.api.waitFor(conversationId, done);
 
 /** What the content pipeline left, for the tests after the one that ran it. */
 let pipeline: { conversationId: string; runId: string } | undefined;
@@ -80,7 +84,9 @@ let pipeline: { conversationId: string; runId: string } | undefined;
 describe("workflows in the browser", () => {
   it("lists the shipped workflows with the bound each states before it runs", async () => {
     const cards = page.getByTestId("workflow-card");
-    await expect.poll(() => cards.evaluateAll((items) => items.map((item) => item.getAttribute("data-workflow")).sort())).toEqual(SHIPPED);
+    await expect
+      .poll(() => cards.evaluateAll((items) => items.map((item) => item.getAttribute("data-workflow")).sort()), { timeout: UI_TIMEOUT_MS })
+      .toEqual(SHIPPED);
     for (const name of SHIPPED) {
       const bound = page.locator(`[data-testid="workflow-card"][data-workflow="${name}"] [data-testid="workflow-bound"]`);
       expect(await bound.textContent()).toBe(`Bound: ${describeBudget(summaryOf(name).budget)}`);

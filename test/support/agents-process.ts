@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { inject } from "vitest";
-import { TEST_TOKEN } from "./harness.js";
+import { reportIfStillWaiting, TEST_TOKEN } from "./harness.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -15,7 +15,11 @@ export class AgentsProcess {
     child.stderr?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
-  /** Starts one and resolves once its workers run (it logs "agents ready"), or rejects with what it printed. */
+  /**
+   * Starts one and resolves once its workers run (it logs "agents ready"), or rejects with what it
+   * printed if it exits first. No deadline (tsx compiles it at start, slow on a loaded machine):
+   * the test's timeout bounds it, and a test that ends meanwhile kills it and reports its output.
+   */
   static async start(env: Record<string, string>): Promise<AgentsProcess> {
     const child = spawn(process.execPath, ["--import", "tsx", "bin/agents.ts"], {
       cwd: ROOT,
@@ -32,9 +36,29 @@ export class AgentsProcess {
     });
     const started = new AgentsProcess(child);
     await new Promise<void>((resolve, reject) => {
+      const over = reportIfStillWaiting(
+        'the agents process to log "agents ready"',
+        () => `it has printed:\n${started.output || "(nothing)"}`,
+        (reason) => {
+          finish();
+          child.kill("SIGKILL");
+          reject(reason);
+        },
+      );
+      const finish = () => {
+        child.stdout?.off("data", check);
+        child.off("exit", check);
+        over();
+      };
+      // After the constructor's listeners, so `output` already holds the new chunk.
       const check = () => {
-        if (started.output.includes("agents ready")) resolve();
-        else if (started.exited()) reject(new Error(`agents process exited:\n${started.output}`));
+        if (started.output.includes("agents ready")) {
+          finish();
+          resolve();
+        } else if (started.exited()) {
+          finish();
+          reject(new Error(`agents process exited:\n${started.output}`));
+        }
       };
       child.stdout?.on("data", check);
       child.on("exit", check);

@@ -4,7 +4,7 @@
  * and waiting for what a user would see.
  */
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,31 +28,53 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-/** How long a wait for something the user should see may take on a loaded two-core machine. */
-export const UI_TIMEOUT_MS = 20_000;
+/**
+ * The bound playwright puts on each of its waits (for something the user should see) and
+ * actions: generous, so a loaded two-core machine passes. Tests that use it run with
+ * `E2E_TEST_TIMEOUT_MS`, longer, so a wait that does run out fails with playwright's own message,
+ * which says what it waited for and what it found.
+ */
+export const UI_TIMEOUT_MS = 60_000;
+
+/** The test timeout for the browser tests (they start a browser and the platform): above `UI_TIMEOUT_MS`. */
+export const E2E_TEST_TIMEOUT_MS = 300_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** True while the process with this id runs. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
  * Runs `work` while holding an exclusive lock file, so test files running in parallel workers do
- * not build the client at the same time (Vite empties `client/dist` first). A lock left by a
- * crashed process is taken over after `staleMs`.
+ * not build the client at the same time (Vite empties `client/dist` first). The file holds the
+ * holder's process id: a lock whose holder has died is taken over, however long a live holder
+ * takes. There is nothing to be told of the release, so a waiter looks again every 200 ms, with
+ * no deadline of its own (the calling hook's timeout bounds it).
  */
-async function withFileLock<T>(file: string, work: () => Promise<T>, { timeoutMs = 120_000, staleMs = 60_000 } = {}): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+async function withFileLock<T>(file: string, work: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
-      closeSync(openSync(file, "wx"));
+      writeFileSync(file, String(process.pid), { flag: "wx" });
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       try {
-        if (Date.now() - statSync(file).mtimeMs > staleMs) rmSync(file, { force: true });
+        const holder = Number.parseInt(readFileSync(file, "utf8"), 10);
+        // A holder that died leaves its id behind. A file without one is being written this very
+        // moment, or was left by a crash between creating and writing it (or by an older version).
+        const abandoned = Number.isInteger(holder) ? !isRunning(holder) : Date.now() - statSync(file).mtimeMs > 10_000;
+        if (abandoned) rmSync(file, { force: true });
       } catch {
         // Released meanwhile.
       }
-      if (Date.now() > deadline) throw new Error(`could not take the lock ${file} within ${timeoutMs} ms`);
-      await sleep(100);
+      await sleep(200);
     }
   }
   try {
@@ -198,19 +220,9 @@ export async function askAndWait(page: Page, api: ApiClient, text: string): Prom
   return { conversationId, userEventId, events };
 }
 
-/** Follows the log over REST from the user's message until every run of its turn has ended. */
-export async function waitForTurn(api: ApiClient, conversationId: string, userEventId: string, timeoutMs = UI_TIMEOUT_MS): Promise<Event[]> {
-  const deadline = Date.now() + timeoutMs;
-  const events: Event[] = [];
-  let cursor = userEventId;
-  while (!turnFinished(events)) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`the turn did not finish; events so far:\n${events.map((e) => `${e.type} ${e.agent ?? ""}`).join("\n")}`);
-    const next = await api.events(conversationId, cursor, Math.min(left, 5_000));
-    events.push(...next);
-    cursor = next.at(-1)?.id ?? cursor;
-  }
-  return events;
+/** Follows the log over REST from the user's message until every run of its turn has ended (no deadline: see `ApiClient.waitFor`). */
+export function waitForTurn(api: ApiClient, conversationId: string, userEventId: string): Promise<Event[]> {
+  return api.waitFor(conversationId, turnFinished, { after: userEventId, what: `the turn of ${userEventId} in ${conversationId} to finish` });
 }
 
 /** Every `message` element's event id, in page order (pending messages without one are left out). */

@@ -1,6 +1,7 @@
 import { io, type Socket } from "socket.io-client";
 import type { Event, MessageDelta } from "../../shared/events.js";
 import type { AckResponse, ClientToServerEvents, ServerToClientEvents } from "../../shared/socket-events.js";
+import { describeEvents, reportIfStillWaiting } from "./harness.js";
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -24,28 +25,60 @@ export class SocketClient {
   }
 
   join(conversationId: string, after?: string): Promise<AckResponse<{ events: Event[] }>> {
-    return this.socket.timeout(10_000).emitWithAck("conversation:join", { conversationId, ...(after ? { after } : {}) });
+    return this.acknowledged("conversation:join", () => this.socket.emitWithAck("conversation:join", { conversationId, ...(after ? { after } : {}) }));
   }
 
   send(conversationId: string, text: string, clientMsgId: string): Promise<AckResponse<{ eventId: string }>> {
-    return this.socket.timeout(10_000).emitWithAck("message:send", { conversationId, text, clientMsgId });
+    return this.acknowledged("message:send", () => this.socket.emitWithAck("message:send", { conversationId, text, clientMsgId }));
   }
 
-  /** Resolves once `done` holds for the live events received so far. */
-  async waitFor(done: (events: Event[]) => boolean, timeoutMs = 20_000): Promise<Event[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done(this.events)) {
-      if (Date.now() > deadline) throw new Error(`timed out; received: ${this.events.map((e) => e.type).join(", ")}`);
-      await new Promise<void>((resolve) => {
-        const wake = () => resolve();
-        this.socket.once("conversation:event", wake);
-        setTimeout(() => {
-          this.socket.off("conversation:event", wake);
-          resolve();
-        }, 200);
-      });
+  /** The server's acknowledgement of what `emit` sends; no deadline of its own (see `waitFor`). */
+  private async acknowledged<T>(what: string, emit: () => Promise<T>): Promise<T> {
+    const over = reportIfStillWaiting(`the server to acknowledge ${what}`, () => `the socket is ${this.socket.connected ? "connected" : "disconnected"}`);
+    try {
+      return await emit();
+    } finally {
+      over();
     }
-    return this.events;
+  }
+
+  /**
+   * Resolves once `done` holds for the live events received so far, checking again at each event
+   * that arrives. No deadline: the test's timeout bounds it, and a test that ends meanwhile
+   * reports what was received.
+   */
+  waitFor(done: (events: Event[]) => boolean): Promise<Event[]> {
+    return new Promise<Event[]>((resolve, reject) => {
+      const check = () => {
+        let holds: boolean;
+        try {
+          holds = done(this.events);
+        } catch (error) {
+          finish();
+          reject(error);
+          return;
+        }
+        if (holds) {
+          finish();
+          resolve(this.events);
+        }
+      };
+      const over = reportIfStillWaiting(
+        "the live events to hold what the test expects",
+        () => `the socket is ${this.socket.connected ? "connected" : "disconnected"} and received ${describeEvents(this.events)}`,
+        (reason) => {
+          finish();
+          reject(reason);
+        },
+      );
+      const finish = () => {
+        this.socket.off("conversation:event", check);
+        over();
+      };
+      // After the constructor's listener, so `this.events` already holds the new event.
+      this.socket.on("conversation:event", check);
+      check();
+    });
   }
 
   close(): void {
