@@ -3,8 +3,9 @@ import path from "node:path";
 import express, { type Express } from "express";
 import type { Redis } from "ioredis";
 import type { Logger } from "../platform/logger.js";
+import { SwitchboardError } from "../shared/errors.js";
 import { requireBearer, type Identity } from "./auth.js";
-import { HttpError, errorHandler } from "./http-error.js";
+import { errorHandler } from "./http-error.js";
 import type { RateLimits } from "./rate-limits.js";
 import { agentRoutes } from "./routes/agents.js";
 import { approvalRoutes } from "./routes/approvals.js";
@@ -43,6 +44,14 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(requireBearer(deps.authenticate, deps.limits));
+  // Bodies are read as JSON only: one sent as anything else is refused, not silently ignored.
+  api.use((request, _response, next) => {
+    const hasBody = Number(request.headers["content-length"] ?? 0) > 0 || request.headers["transfer-encoding"] !== undefined;
+    if (hasBody && !request.is("application/json")) {
+      return next(new SwitchboardError("bad_request", "The request body must be JSON, sent with Content-Type: application/json."));
+    }
+    next();
+  });
   api.get("/me", (_request, response) => {
     response.json(response.locals.identity);
   });
@@ -51,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(workflowRoutes({ ...deps.workflows, limits: deps.limits }));
   api.use(approvalRoutes(deps.approvals));
   app.use("/api", api);
-  app.use("/api", (request, _response, next) => next(new HttpError(404, "not_found", `No API route ${request.method} ${request.path}.`)));
+  app.use("/api", (request, _response, next) => next(new SwitchboardError("not_found", `No API route ${request.method} ${request.path}.`)));
 
   const clientDir = deps.clientDir;
   if (clientDir && existsSync(path.join(clientDir, "index.html"))) {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
 import type { Redis } from "ioredis";
+import { SwitchboardError } from "../shared/errors.js";
 import type { Keys } from "../shared/keys.js";
-import { HttpError } from "./http-error.js";
 import type { RateLimits } from "./rate-limits.js";
 
 /** Who is calling. One access token means one local user, who is also the admin. */
@@ -69,13 +69,13 @@ export function requireBearer(
   return async (request, response, next) => {
     const header = request.headers.authorization;
     const match = header?.match(/^Bearer\s+(.+)$/i);
-    if (!match) return next(new HttpError(401, "missing_token", "Send the access token as 'Authorization: Bearer <token>' (npm start prints it)."));
+    if (!match) return next(new SwitchboardError("missing_token", "Send the access token as 'Authorization: Bearer <token>' (npm start prints it)."));
     const address = clientAddress(request.socket.remoteAddress);
     await limits.assertLoginAllowed(address);
     const identity = authenticate(match[1]?.trim());
     if (!identity) {
       await limits.loginFailed(address);
-      return next(new HttpError(401, "invalid_token", "The access token is not valid."));
+      return next(new SwitchboardError("invalid_token", "The access token is not valid."));
     }
     response.locals.identity = identity;
     response.locals.address = address;

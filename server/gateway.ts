@@ -1,20 +1,27 @@
 import type { Server as HttpServer } from "node:http";
 import type { Redis } from "ioredis";
 import { Server, type Socket } from "socket.io";
-import { z } from "zod";
 import type { Approvals } from "../platform/approvals.js";
 import type { Conversations } from "../platform/conversations.js";
 import type { Logger } from "../platform/logger.js";
 import type { LogTail } from "../platform/log-tail.js";
-import { ClientMsgId, ConversationId, Cursor, messageText } from "../shared/api.js";
-import { DecideApprovalPayload } from "../shared/approval.js";
+import { RateLimitedError, SwitchboardError } from "../shared/errors.js";
 import { type Event, MessageDelta } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import { compareStreamIds } from "../shared/stream-id.js";
-import type { AckResponse, ClientToServerEvents, ServerToClientEvents } from "../shared/socket-events.js";
+import {
+  type AckResponse,
+  type ClientToServerEvents,
+  type ConnectRefusal,
+  DecidePayload,
+  JoinPayload,
+  LeavePayload,
+  SendPayload,
+  type ServerToClientEvents,
+} from "../shared/socket-events.js";
 import { decideApproval } from "./approval-decisions.js";
 import { clientAddress, type Identity } from "./auth.js";
-import { HttpError, RateLimitedError, parseInput } from "./http-error.js";
+import { clientFacing, parseInput } from "./http-error.js";
 import type { MessageIntake } from "./message-intake.js";
 import type { RateLimits } from "./rate-limits.js";
 import { securityHeaders } from "./security-headers.js";
@@ -70,21 +77,20 @@ const later = (a: string, b: string) => (compareStreamIds(a, b) >= 0 ? a : b);
 export class Gateway {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
   private readonly deltaChannels = new Map<string, number>();
+  private readonly sendPayload: ReturnType<typeof SendPayload>;
 
   constructor(http: HttpServer, private readonly deps: GatewayDeps) {
+    this.sendPayload = SendPayload(deps.maxMessageChars);
     this.io = new Server(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000 });
     // Socket.IO answers its own HTTP requests (long polling, the WebSocket upgrade): same headers.
     this.io.engine.use(securityHeaders());
     this.io.use((socket, next) => {
       this.authenticate(socket).then(() => next(), (error: unknown) => {
-        if (error instanceof HttpError) {
-          // A client reads `message`, and `data` for the code (and when to retry, if limited).
-          const refusal = new Error(error.message) as Error & { data?: unknown };
-          refusal.data = { code: error.code, ...(error instanceof RateLimitedError ? { retryAfter: error.retryAfterSeconds } : {}) };
-          return next(refusal);
-        }
-        deps.log.error({ err: error }, "socket authentication failed");
-        next(new Error("The server could not check the access token; try again."));
+        const known = clientFacing(error, deps.log, "socket authentication failed");
+        // A client reads `message`, and `data` for the code (and when to retry, if limited).
+        const refusal = new Error(known.message) as Error & { data: ConnectRefusal };
+        refusal.data = { code: known.code, ...(known instanceof RateLimitedError ? { retryAfter: known.retryAfterSeconds } : {}) };
+        next(refusal);
       });
     });
     this.io.on("connection", (socket) => this.attach(socket));
@@ -94,13 +100,13 @@ export class Gateway {
   /** The handshake's token, checked as REST checks a bearer token, refused tokens counted per address. */
   private async authenticate(socket: GatewaySocket): Promise<void> {
     const token = (socket.handshake.auth as { token?: unknown }).token;
-    if (typeof token !== "string" || token === "") throw new HttpError(401, "missing_token", "An access token is required.");
+    if (typeof token !== "string" || token === "") throw new SwitchboardError("missing_token", "An access token is required.");
     const address = clientAddress(socket.handshake.address);
     await this.deps.limits.assertLoginAllowed(address);
     const identity = this.deps.authenticate(token);
     if (!identity) {
       await this.deps.limits.loginFailed(address);
-      throw new HttpError(401, "invalid_token", "The access token is not valid.");
+      throw new SwitchboardError("invalid_token", "The access token is not valid.");
     }
     socket.data.identity = identity;
     socket.data.address = address;
@@ -109,14 +115,15 @@ export class Gateway {
   }
 
   private attach(socket: GatewaySocket): void {
-    const JoinPayload = z.object({ conversationId: ConversationId, after: Cursor.optional() }).strict();
-    const SendPayload = z
-      .object({
-        conversationId: ConversationId,
-        text: messageText(this.deps.maxMessageChars),
-        clientMsgId: ClientMsgId,
-      })
-      .strict();
+    // Each request is `[event, payload, ack?]` before any handler sees it: an acknowledgement is found
+    // wherever the client put it (so a request without a payload is refused by its schema, not left
+    // unanswered), and an unknown event or extra arguments are refused in the acknowledgement.
+    socket.use((packet, next) => {
+      const refusal = shapeRequest(packet);
+      if (refusal === undefined) return next();
+      const ack = packet.at(-1);
+      if (typeof ack === "function") (ack as Ack)({ ok: false, error: refusal.toBody() });
+    });
 
     socket.on("conversation:join", (payload, ack) => {
       const key = conversationKey(payload);
@@ -130,14 +137,17 @@ export class Gateway {
       );
     });
 
+    // No ack to refuse with: a leave that does not parse is ignored.
     socket.on("conversation:leave", (payload) => {
-      const conversationId = conversationKey(payload);
+      const parsed = LeavePayload.safeParse(payload);
+      if (!parsed.success) return;
+      const { conversationId } = parsed.data;
       void this.serially(socket, conversationId, () => this.leave(socket, conversationId));
     });
 
     socket.on("message:send", (payload, ack) =>
       this.answer(ack, async () => {
-        const input = parseInput(SendPayload, payload);
+        const input = parseInput(this.sendPayload, payload, "invalid_message");
         const conversation = await this.owned(socket, input.conversationId);
         const owner = socket.data.identity.user;
         await this.deps.limits.consume("messages", { user: owner, address: socket.data.address });
@@ -149,7 +159,7 @@ export class Gateway {
     // Ownership and outcomes exactly as POST /api/approvals/:approvalId; the decider is the socket's user.
     socket.on("approval:decide", (payload, ack) =>
       this.answer(ack, async () => {
-        const input = parseInput(DecideApprovalPayload, payload, "invalid_decision");
+        const input = parseInput(DecidePayload, payload, "invalid_decision");
         return { approval: await decideApproval(this.deps.approvals, socket.data.identity, input) };
       }),
     );
@@ -234,7 +244,7 @@ export class Gateway {
 
   private async owned(socket: GatewaySocket, conversationId: string) {
     const conversation = await this.deps.conversations.get(socket.data.identity.user, conversationId);
-    if (!conversation) throw new HttpError(404, "unknown_conversation", `No conversation "${conversationId}".`);
+    if (!conversation) throw new SwitchboardError("unknown_conversation", `No conversation "${conversationId}".`);
     return conversation;
   }
 
@@ -246,11 +256,7 @@ export class Gateway {
     const reply = typeof ack === "function" ? (ack as (response: AckResponse<T>) => void) : () => {};
     return handler().then(
       (data) => reply({ ok: true, data }),
-      (error: unknown) => {
-        if (error instanceof HttpError) return reply({ ok: false, error: { code: error.code, message: error.message } });
-        this.deps.log.error({ err: error }, "socket request failed");
-        reply({ ok: false, error: { code: "unavailable", message: "The server could not complete the request; try again." } });
-      },
+      (error: unknown) => reply({ ok: false, error: clientFacing(error, this.deps.log, "socket request failed").toBody() }),
     );
   }
 
@@ -289,6 +295,25 @@ export class Gateway {
   async close(): Promise<void> {
     await this.io.close();
   }
+}
+
+const EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(["conversation:join", "conversation:leave", "message:send", "approval:decide"]);
+type Ack = (response: AckResponse<never>) => void;
+
+/**
+ * Puts a request packet (`[event, ...args]`, the acknowledgement last when one was asked for) in
+ * the shape the handlers read, `[event, payload, ack]`; returns the refusal when it cannot be.
+ */
+function shapeRequest(packet: unknown[]): SwitchboardError | undefined {
+  const [event] = packet;
+  if (typeof event !== "string" || !EVENTS.has(event)) {
+    return new SwitchboardError("not_found", `No socket event "${String(event).slice(0, 64)}"; the events are ${[...EVENTS].join(", ")}.`);
+  }
+  const ack = typeof packet.at(-1) === "function" ? packet.at(-1) : undefined;
+  const args = packet.slice(1, ack === undefined ? undefined : -1);
+  if (args.length > 1) return new SwitchboardError("invalid_request", `Send ${event} one payload, not ${args.length} arguments.`);
+  packet.splice(1, packet.length - 1, args[0], ...(ack === undefined ? [] : [ack]));
+  return undefined;
 }
 
 /** The conversation id a join or leave names, as a key for running them in turn (checked later). */

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Config } from "../shared/config.js";
-import { RateLimitedError } from "./http-error.js";
+import { RateLimitedError } from "../shared/errors.js";
 
 /** The actions that are limited per token and per address; each counts what it would change. */
 export type LimitedAction = "messages" | "conversations" | "agentChanges" | "workflowRuns";

@@ -75,10 +75,6 @@ export const Cursor = z
     if (problem) context.addIssue({ code: "custom", message: problem });
   });
 
-/** The body of every error response. */
-export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-export type ApiError = z.infer<typeof ApiError>;
-
 /** An agent of the team as clients see it: its spec, the model it runs on, and its live state. */
 export const AgentView = AgentSpec.extend({ model: z.string(), status: AgentStatus });
 export type AgentView = z.infer<typeof AgentView>;

@@ -1,29 +1,47 @@
-import type { Approval, DecideApprovalPayload } from "./approval.js";
+/**
+ * The Socket.IO contract. What a client emits is described once, as zod schemas: the gateway
+ * validates with them (a mismatch is refused in the schema's words) and both ends take their types
+ * from them.
+ */
+import { z } from "zod";
+import { ClientMsgId, ConversationId, Cursor, messageText } from "./api.js";
+import { DecideApprovalPayload, type Approval } from "./approval.js";
+import type { ErrorBody, ErrorCode } from "./errors.js";
 import type { Event, MessageDelta } from "./events.js";
 
-/** Every acknowledgement carries either the result or a reason a person can read. */
-export type AckResponse<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+/** `after` is the last event id the client has; the ack holds everything after it. */
+export const JoinPayload = z.object({ conversationId: ConversationId, after: Cursor.optional() }).strict();
+export type JoinPayload = z.infer<typeof JoinPayload>;
+
+export const LeavePayload = z.object({ conversationId: ConversationId }).strict();
+export type LeavePayload = z.infer<typeof LeavePayload>;
+
+/**
+ * The text's upper bound comes from configuration, as for `PostMessageBody`. `clientMsgId` is
+ * required here: a socket client retries after a drop, and the id is what makes that safe.
+ */
+export function SendPayload(maxChars: number) {
+  return z.object({ conversationId: ConversationId, text: messageText(maxChars), clientMsgId: ClientMsgId }).strict();
+}
+export type SendPayload = z.infer<ReturnType<typeof SendPayload>>;
+
+/** The REST decision body plus the approval's id. */
+export const DecidePayload = DecideApprovalPayload;
+export type DecidePayload = DecideApprovalPayload;
+
+/** Every acknowledgement carries either the result or an error of the shared taxonomy (shared/errors.ts). */
+export type AckResponse<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type Ack<T> = (response: AckResponse<T>) => void;
 
-export interface JoinPayload {
-  conversationId: string;
-  /** Last event id the client has; the ack holds everything after it. */
-  after?: string;
+/** `data` of a refused connection's error: the code, and when a rate-limited address may try again (seconds). */
+export interface ConnectRefusal {
+  code: ErrorCode;
+  retryAfter?: number;
 }
-
-export interface SendPayload {
-  conversationId: string;
-  text: string;
-  /** Chosen by the client; a retry with the same id does not post twice. */
-  clientMsgId: string;
-}
-
-/** `{approvalId, decision, comment?}`, checked by the server with the zod schema of the same name. */
-export type DecidePayload = DecideApprovalPayload;
 
 export interface ClientToServerEvents {
   "conversation:join": (payload: JoinPayload, ack: Ack<{ events: Event[] }>) => void;
-  "conversation:leave": (payload: { conversationId: string }) => void;
+  "conversation:leave": (payload: LeavePayload) => void;
   "message:send": (payload: SendPayload, ack: Ack<{ eventId: string }>) => void;
   /** The first decision wins; a later one is refused with code `already_decided`, naming who decided. */
   "approval:decide": (payload: DecidePayload, ack: Ack<{ approval: Approval }>) => void;

@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { z } from "zod";
 import type { EventOf } from "../shared/events.js";
+import { SendPayload } from "../shared/socket-events.js";
 import { turnFinished } from "../shared/turn-status.js";
 import { TEST_TOKEN, startPlatform, type Platform } from "./support/harness.js";
 import { SocketClient } from "./support/socket-client.js";
@@ -77,12 +79,34 @@ describe("Socket.IO gateway", () => {
     const client = await connect(TEST_TOKEN);
     const conversationId = await platform.api.createConversation();
     const empty = await client.send(conversationId, "  ", "m2");
-    expect(empty).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(empty).toMatchObject({ ok: false, error: { code: "invalid_message" } });
     expect(!empty.ok && empty.error.message).toMatch(/must not be empty/);
     const badCursor = await client.join(conversationId, "yesterday");
     expect(badCursor).toMatchObject({ ok: false, error: { code: "invalid_request" } });
     const unknown = await client.join("cUnknownConversation1");
     expect(unknown).toMatchObject({ ok: false, error: { code: "unknown_conversation" } });
+  });
+
+  it("refuses a message:send payload in the words of the shared SendPayload schema, naming the field", async () => {
+    const client = await connect(TEST_TOKEN);
+    const conversationId = await platform.api.createConversation();
+    const schema = SendPayload(platform.config.limits.maxMessageChars);
+    const payloads: [unknown, RegExp][] = [
+      [{ conversationId, text: "hi" }, /clientMsgId/],
+      [{ conversationId, text: "hi", clientMsgId: "has spaces" }, /clientMsgId/],
+      [{ conversationId: 42, text: "hi", clientMsgId: "m3" }, /conversationId/],
+      [{ conversationId, text: "hi", clientMsgId: "m4", admin: true }, /admin/],
+      [null, /object/],
+    ];
+    for (const [payload, names] of payloads) {
+      const expected = schema.safeParse(payload);
+      if (expected.success) throw new Error(`${JSON.stringify(payload)} should not parse`);
+      const sent: unknown = await client.socket.timeout(10_000).emitWithAck("message:send", payload as SendPayload);
+      const refused = { ok: false, error: { code: "invalid_message", message: z.prettifyError(expected.error) } };
+      expect(sent, JSON.stringify(payload)).toEqual(refused);
+      expect(refused.error.message, JSON.stringify(payload)).toMatch(names);
+    }
+    expect(await platform.api.events(conversationId)).toEqual([]);
   });
 
   it("refuses an out-of-range cursor as the client's mistake, with the reason", async () => {
@@ -102,7 +126,7 @@ describe("Socket.IO gateway", () => {
     const invisible = ["\u0000", "\u0000\u0000 \u0000", "\u200b\u200c\u200d\ufeff", "\u2060", " \t\n\u00a0\u3000\u200b\u2060 ", "\u00ad\u180e\u3164\u2800\ufe0f"];
     for (const [index, text] of invisible.entries()) {
       const sent = await client.send(conversationId, text, `inv${index}`);
-      expect(sent, JSON.stringify(text)).toMatchObject({ ok: false, error: { code: "invalid_request", message: expect.stringMatching(/must not be empty/) } });
+      expect(sent, JSON.stringify(text)).toMatchObject({ ok: false, error: { code: "invalid_message", message: expect.stringMatching(/must not be empty/) } });
     }
     expect(await platform.api.events(conversationId)).toEqual([]);
     // Visible text with invisible characters around it is a message.

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiErrorBody } from "../shared/errors.js";
 import { ApiClient, startPlatform, type Platform } from "./support/harness.js";
 
 // The server alone: these requests must be refused before any agent is involved.
@@ -8,7 +9,8 @@ beforeAll(async () => {
 });
 afterAll(async () => platform.close());
 
-const error = (body: Record<string, unknown>) => body.error as { code: string; message: string };
+/** The body's error, checked against the shared schema: a code outside the union fails the test. */
+const error = (body: Record<string, unknown>) => ApiErrorBody.parse(body).error;
 
 describe("REST contract", () => {
   it("answers health without a token", async () => {
@@ -56,9 +58,11 @@ describe("REST contract", () => {
 
     const wrongType = await post({ text: 42 });
     expect(wrongType.status).toBe(400);
+    expect(error(wrongType.body)).toEqual({ code: "invalid_message", message: expect.stringMatching(/text must be a string/) });
 
     const extra = await post({ text: "hi", admin: true });
     expect(extra.status).toBe(400);
+    expect(error(extra.body)).toEqual({ code: "invalid_message", message: expect.stringMatching(/admin/) });
 
     const malformed = await post(undefined, '{"text": "unterminated');
     expect(malformed.status).toBe(400);
@@ -66,6 +70,7 @@ describe("REST contract", () => {
 
     const huge = await post(undefined, JSON.stringify({ text: "y".repeat(300_000) }));
     expect(huge.status).toBe(413);
+    expect(error(huge.body).code).toBe("payload_too_large");
 
     const events = await platform.api.events(id);
     expect(events.map((e) => e.type === "message.user" && e.data.text)).toEqual(["kept"]);
@@ -80,7 +85,9 @@ describe("REST contract", () => {
     const cursor = await platform.api.request("GET", `/api/conversations/${id}/events?after=yesterday`);
     expect(cursor.status).toBe(400);
     expect(error(cursor.body).message).toMatch(/stream id/);
-    expect((await platform.api.request("GET", "/api/nothing-here")).status).toBe(404);
+    const route = await platform.api.request("GET", "/api/nothing-here");
+    expect(route.status).toBe(404);
+    expect(error(route.body).code).toBe("not_found");
   });
 
   it("answers 400 with the reason for a cursor out of a stream id's range, never 503", async () => {

@@ -5,7 +5,7 @@
  */
 import { MANAGER } from "../../shared/agent-name.js";
 import { EVERY_AGENT, type AgentSpecInput } from "../../shared/agent-spec.js";
-import type { AgentSummary, ToolInfo } from "./api.js";
+import type { AgentSummary, FailureCode, ToolInfo } from "./api.js";
 
 export type AgentField = "name" | "description" | "instructions" | "model" | "tools" | "handoffs" | "enabled";
 
@@ -183,7 +183,7 @@ export function problemsFromMessage(message: string): FormProblem[] {
 }
 
 /** A refused save as problems: the status says what kind, the message says what exactly. */
-export function problemsFromError(error: { status: number; code: string; message: string }): FormProblem[] {
+export function problemsFromError(error: { status: number; code: FailureCode; message: string }): FormProblem[] {
   if (error.code === "agent_exists" || error.status === 409) {
     const name = /named "([^"]+)"/.exec(error.message)?.[1];
     return [{ field: "name", message: `${name === undefined ? "That name" : `"${name}"`} is taken by another agent: pick another name, or edit that agent instead.` }];

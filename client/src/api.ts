@@ -5,8 +5,9 @@
  */
 import { z } from "zod";
 import { AgentSource, AgentStatus, type AgentSpecInput } from "../../shared/agent-spec.js";
-import { ApiError, Conversation } from "../../shared/api.js";
+import { Conversation } from "../../shared/api.js";
 import { Approval } from "../../shared/approval.js";
+import { ErrorBody, ErrorCode } from "../../shared/errors.js";
 import { Budget, Event, type ApprovalDecision } from "../../shared/events.js";
 import { WorkflowGraph, WorkflowRunLine, WorkflowRunView } from "../../shared/workflow.js";
 
@@ -59,13 +60,31 @@ export type { WorkflowRunLine, WorkflowRunView };
 export const StartedRun = z.object({ runId: z.string(), conversationId: z.string() });
 export type StartedRun = z.infer<typeof StartedRun>;
 
+/**
+ * Codes this page gives failures no server named: no answer (`network`, `timeout`), an answer it
+ * cannot read (`bad_response`, `http_error`), or a code newer than this page (`unrecognized`).
+ */
+export type LocalErrorCode = "network" | "timeout" | "bad_response" | "http_error" | "unrecognized";
+
+/** What the page branches on: a server's code (shared/errors.ts) or one of its own. */
+export type FailureCode = ErrorCode | LocalErrorCode;
+
+/**
+ * A server's error as this page reads it. A code from a newer server becomes `unrecognized` instead
+ * of failing the parse: the page then has no special handling for it, and shows the server's message.
+ */
+export const ReceivedError = ErrorBody.extend({
+  code: ErrorCode.or(z.string().transform((): LocalErrorCode => "unrecognized")),
+});
+export type ReceivedError = z.infer<typeof ReceivedError>;
+
 export class RequestError extends Error {
   override readonly name = "RequestError";
   constructor(
     message: string,
     /** HTTP status; 0 when the server could not be reached at all. */
     readonly status: number,
-    readonly code: string,
+    readonly code: FailureCode,
   ) {
     super(message);
   }
@@ -136,10 +155,10 @@ export function createApi(token: string, fetchImpl: typeof fetch = (input, init)
       payload = undefined;
     }
     if (!response.ok) {
-      const parsed = ApiError.safeParse(payload);
-      if (parsed.success) throw new RequestError(parsed.data.error.message, response.status, parsed.data.error.code);
+      const parsed = ReceivedError.safeParse(field(payload, "error"));
+      if (parsed.success) throw new RequestError(parsed.data.message, response.status, parsed.data.code);
       const fallback = response.status === 401 ? "The access token was not accepted." : `The server answered ${response.status} ${response.statusText}.`;
-      throw new RequestError(fallback, response.status, response.status === 401 ? "unauthorized" : "http_error");
+      throw new RequestError(fallback, response.status, "http_error");
     }
     return payload;
   }

@@ -5,14 +5,14 @@
  */
 import { z } from "zod";
 import type { ApprovalDecision } from "../../shared/events.js";
-import { RequestError, type SwitchboardApi } from "./api.js";
+import { type FailureCode, RequestError, type SwitchboardApi } from "./api.js";
 import { awaitAck, type SwitchboardSocket } from "./socket.js";
 
 const DECIDE_TIMEOUT_MS = 10_000;
 
 export type DecideOutcome =
   | { ok: true; decision: ApprovalDecision; by: string | undefined }
-  | { ok: false; code: string; message: string };
+  | { ok: false; code: FailureCode; message: string };
 
 /** Only what the card needs from the acknowledged approval; the rest may change without breaking it. */
 const Decided = z.object({

@@ -7,7 +7,8 @@
 import { io, type Socket } from "socket.io-client";
 import { z } from "zod";
 import { Event, MessageDelta } from "../../shared/events.js";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/socket-events.js";
+import type { ClientToServerEvents, JoinPayload, ServerToClientEvents } from "../../shared/socket-events.js";
+import { type FailureCode, ReceivedError } from "./api.js";
 
 export type SwitchboardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -105,13 +106,10 @@ export function watchConnection(socket: SwitchboardSocket, onChange: (status: Co
 
 /** An acknowledgement, checked: the server is another program and may send something unexpected. */
 export function ackSchema<T>(data: z.ZodType<T>) {
-  return z.union([
-    z.object({ ok: z.literal(true), data }),
-    z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
-  ]);
+  return z.union([z.object({ ok: z.literal(true), data }), z.object({ ok: z.literal(false), error: ReceivedError })]);
 }
 
-export type Acked<T> = { ok: true; data: T } | { ok: false; code: string; message: string };
+export type Acked<T> = { ok: true; data: T } | { ok: false; code: FailureCode; message: string };
 
 /** Turns an acknowledgement callback into a result; a timeout or a dropped connection rejects. */
 export function awaitAck<T>(schema: z.ZodType<T>, emit: (callback: (error: Error | null, response: unknown) => void) => void): Promise<Acked<T>> {
@@ -165,7 +163,7 @@ export function followConversation(socket: SwitchboardSocket, conversationId: st
     if (disposed || !socket.connected) return;
     clearTimeout(retryTimer);
     const after = handlers.cursor();
-    const payload = after === undefined ? { conversationId } : { conversationId, after };
+    const payload: JoinPayload = after === undefined ? { conversationId } : { conversationId, after };
     awaitAck(JoinData, (callback) => socket.timeout(JOIN_TIMEOUT_MS).emit("conversation:join", payload, callback)).then(
       (result) => {
         if (disposed) return;

@@ -4,7 +4,8 @@ import type { AgentRegistry } from "../../platform/agent-registry.js";
 import { AgentName, MANAGER } from "../../shared/agent-name.js";
 import { AgentSpecInput, referenceProblems, type AgentSpec } from "../../shared/agent-spec.js";
 import type { AgentView } from "../../shared/api.js";
-import { HttpError, parseInput } from "../http-error.js";
+import { SwitchboardError } from "../../shared/errors.js";
+import { parseInput } from "../http-error.js";
 import type { RateLimits } from "../rate-limits.js";
 
 /** The team through the API: anyone may read it; only the admin may change it. */
@@ -18,7 +19,7 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
   });
 
   const requireAdmin = (admin: boolean) => {
-    if (!admin) throw new HttpError(403, "forbidden", "Only the admin token may change the team.");
+    if (!admin) throw new SwitchboardError("forbidden", "Only the admin token may change the team.");
   };
 
   /** Counted once a change has passed its checks, just before it is made. */
@@ -27,7 +28,7 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
 
   const existing = async (name: string | undefined) => {
     const spec = AgentName.safeParse(name).success ? await deps.registry.get(name as string) : undefined;
-    if (!spec) throw new HttpError(404, "unknown_agent", `No agent named "${name}".`);
+    if (!spec) throw new SwitchboardError("unknown_agent", `No agent named "${name}".`);
     return spec;
   };
 
@@ -36,7 +37,7 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
     const spec = parseInput(AgentSpecInput, body ?? {}, "invalid_agent");
     const [agents, tools] = await Promise.all([deps.registry.list(), deps.registry.tools()]);
     const problems = referenceProblems(spec, { agents: agents.map((a) => a.name), tools: tools.map((t) => t.name) });
-    if (problems.length > 0) throw new HttpError(400, "invalid_agent", problems.join("\n"));
+    if (problems.length > 0) throw new SwitchboardError("invalid_agent", problems.join("\n"));
     return spec;
   };
 
@@ -54,9 +55,12 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
   router.post("/agents", async (request, response) => {
     requireAdmin(response.locals.identity.admin);
     const spec = await validated(request.body);
+    const exists = () => new SwitchboardError("agent_exists", `An agent named "${spec.name}" already exists; use PUT /api/agents/${spec.name} to change it.`);
+    // Refused before it is counted; `create` still refuses one made meanwhile by someone else.
+    if (await deps.registry.get(spec.name)) throw exists();
     await countChange(response.locals);
     const created = await deps.registry.create(spec, "api");
-    if (!created) throw new HttpError(409, "agent_exists", `An agent named "${spec.name}" already exists; use PUT /api/agents/${spec.name} to change it.`);
+    if (!created) throw exists();
     response.status(201).json(await view(created));
   });
 
@@ -64,8 +68,8 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
     requireAdmin(response.locals.identity.admin);
     const current = await existing(request.params.name);
     const spec = await validated({ ...(request.body as object), name: (request.body as { name?: unknown })?.name ?? current.name });
-    if (spec.name !== current.name) throw new HttpError(400, "invalid_agent", "name: an agent cannot be renamed; create a new one instead.");
-    if (spec.name === MANAGER && !spec.enabled) throw new HttpError(403, "protected", "The manager cannot be disabled: every message reaches it first.");
+    if (spec.name !== current.name) throw new SwitchboardError("invalid_agent", "name: an agent cannot be renamed; create a new one instead.");
+    if (spec.name === MANAGER && !spec.enabled) throw new SwitchboardError("protected", "The manager cannot be disabled: every message reaches it first.");
     await countChange(response.locals);
     response.json(await view(await deps.registry.put(spec, "api")));
   });
@@ -73,7 +77,7 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
   router.delete("/agents/:name", async (request, response) => {
     requireAdmin(response.locals.identity.admin);
     const current = await existing(request.params.name);
-    if (current.name === MANAGER) throw new HttpError(403, "protected", "The manager cannot be deleted: every message reaches it first.");
+    if (current.name === MANAGER) throw new SwitchboardError("protected", "The manager cannot be deleted: every message reaches it first.");
     await countChange(response.locals);
     await deps.registry.delete(current.name);
     response.status(204).end();

@@ -4,7 +4,8 @@ import type { Conversations } from "../../platform/conversations.js";
 import type { ConversationLog } from "../../platform/conversation-log.js";
 import type { LogTail } from "../../platform/log-tail.js";
 import { ConversationId, CreateConversationBody, Cursor, PostMessageBody } from "../../shared/api.js";
-import { HttpError, parseInput } from "../http-error.js";
+import { SwitchboardError } from "../../shared/errors.js";
+import { parseInput } from "../http-error.js";
 import type { MessageIntake } from "../message-intake.js";
 import type { RateLimits } from "../rate-limits.js";
 
@@ -28,7 +29,7 @@ export function conversationRoutes(deps: {
   const owned = async (owner: string, id: string | undefined) => {
     const conversationId = ConversationId.safeParse(id);
     const conversation = conversationId.success ? await deps.conversations.get(owner, conversationId.data) : undefined;
-    if (!conversation) throw new HttpError(404, "unknown_conversation", `No conversation "${id}".`);
+    if (!conversation) throw new SwitchboardError("unknown_conversation", `No conversation "${id}".`);
     return conversation;
   };
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Conversations } from "../../platform/conversations.js";
 import type { Logger } from "../../platform/logger.js";
 import type { WorkflowRegistry } from "../../platform/workflow-registry.js";
+import { SwitchboardError } from "../../shared/errors.js";
 import {
   StartWorkflowRunBody,
   WorkflowName,
@@ -12,7 +13,7 @@ import {
   type WorkflowSummary,
 } from "../../shared/workflow.js";
 import type { Identity } from "../auth.js";
-import { HttpError, parseInput } from "../http-error.js";
+import { parseInput } from "../http-error.js";
 import type { RateLimits } from "../rate-limits.js";
 
 /**
@@ -61,7 +62,7 @@ export function workflowRoutes(deps: {
 
   const existing = async (name: string | undefined) => {
     const summary = WorkflowName.safeParse(name).success ? await deps.registry.get(name as string) : undefined;
-    if (!summary) throw new HttpError(404, "unknown_workflow", `No workflow named "${name}".`);
+    if (!summary) throw new SwitchboardError("unknown_workflow", `No workflow named "${name}".`);
     return summary;
   };
 
@@ -74,7 +75,7 @@ export function workflowRoutes(deps: {
         schema = z.object({ input: z.fromJSONSchema(summary.inputSchema as Parameters<typeof z.fromJSONSchema>[0]) });
       } catch (error) {
         deps.log.error({ err: error, workflow: summary.name }, "cannot compile the workflow's input schema");
-        throw new HttpError(500, "invalid_workflow", `The input schema of workflow "${summary.name}" cannot be used; see the server log.`);
+        throw new SwitchboardError("invalid_workflow", `The input schema of workflow "${summary.name}" cannot be used; see the server log.`);
       }
       if (compiled.size >= COMPILED_LIMIT) compiled.delete(compiled.keys().next().value as string);
       compiled.set(key, schema);
@@ -85,7 +86,7 @@ export function workflowRoutes(deps: {
   const ownedRun = async (identity: Identity, runId: string | undefined) => {
     const view = RunId.safeParse(runId).success ? await deps.runs.view(runId as string) : undefined;
     if (!view || (view.owner !== identity.user && !identity.admin)) {
-      throw new HttpError(404, "unknown_run", `No workflow run "${runId}".`);
+      throw new SwitchboardError("unknown_run", `No workflow run "${runId}".`);
     }
     return view;
   };
@@ -104,14 +105,14 @@ export function workflowRoutes(deps: {
     const workflow = await existing(request.params.name);
     const body = parseInput(StartBody, request.body ?? {});
     const { input } = parseInput(inputSchema(workflow), { input: body.input }, "invalid_input") as { input: unknown };
+    let conversationId = body.conversationId;
+    // A conversation that is not the caller's refuses the run before it is counted.
+    if (conversationId !== undefined && !(await deps.conversations.get(owner, conversationId))) {
+      throw new SwitchboardError("unknown_conversation", `No conversation "${conversationId}".`);
+    }
     // Counted before its conversation is made, so a refused run leaves nothing behind.
     await deps.limits.consume("workflowRuns", { user: owner, address: response.locals.address });
-    let conversationId = body.conversationId;
-    if (conversationId === undefined) {
-      conversationId = (await deps.conversations.create(owner, `Workflow: ${workflow.name}`)).id;
-    } else if (!(await deps.conversations.get(owner, conversationId))) {
-      throw new HttpError(404, "unknown_conversation", `No conversation "${conversationId}".`);
-    }
+    conversationId ??= (await deps.conversations.create(owner, `Workflow: ${workflow.name}`)).id;
     const runId = newWorkflowRunId();
     await deps.runs.start({ runId, workflow: workflow.name, conversationId, owner, input });
     response.status(202).json({ runId, conversationId });
@@ -130,10 +131,10 @@ export function workflowRoutes(deps: {
     const identity = response.locals.identity;
     const view = await ownedRun(identity, request.params.runId);
     const outcome = await deps.runs.cancel(view.runId, identity.user);
-    if (outcome === "not_found") throw new HttpError(404, "unknown_run", `No workflow run "${view.runId}".`);
+    if (outcome === "not_found") throw new SwitchboardError("unknown_run", `No workflow run "${view.runId}".`);
     if (outcome === "finished") {
       const current = (await deps.runs.view(view.runId)) ?? view;
-      throw new HttpError(409, "run_finished", `The run has already ended (${current.status}).`, { run: current });
+      throw new SwitchboardError("run_finished", `The run has already ended (${current.status}).`, { run: current });
     }
     response.json((await deps.runs.view(view.runId)) ?? view);
   });
