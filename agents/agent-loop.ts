@@ -27,6 +27,10 @@ import { costOf } from "./model/pricing.js";
 import { estimateTokens } from "./model/token-estimate.js";
 import { RUN_STATE_VERSION, type RunState, type RunStore } from "./run-state.js";
 
+/** How much of a failed attempt's streamed text its `run.retrying` event keeps. */
+const REPLACED_TEXT_CHARS = 4000;
+/** Pause before a model step is tried again, times the attempt: a cut stream often means a busy server. */
+const RETRY_BACKOFF_MS = 250;
 /** How many earlier messages of the conversation a run is given as context. */
 const HISTORY_MESSAGES = 20;
 const HISTORY_TYPES: ReadonlySet<EventType> = new Set(["message.user", "message.agent"]);
@@ -69,8 +73,9 @@ export class AgentLoop implements Runnable<ChildResult> {
     } catch (error) {
       if (error instanceof RunFailure) return this.fail(state, error);
       if (ports.attemptsLeft <= 0) {
-        const reason = error instanceof Error ? error.message : String(error);
-        return this.fail(state, new RunFailure("internal", `The run stopped on an internal error: ${reason}`, { cause: error }));
+        // The person reading the run gets a reason; the error itself goes to the log.
+        this.deps.log.error({ err: error, runId: state.job.runId }, "run stopped on an internal error");
+        return this.fail(state, new RunFailure("internal", "The run stopped on an internal error after retries; the agents log has the details.", { cause: error }));
       }
       throw error;
     }
@@ -150,10 +155,7 @@ export class AgentLoop implements Runnable<ChildResult> {
         `Stopped before the next model call: it would need about ${nextPrompt} tokens and this run has used ${state.usage.totalTokens} of its ${tokenBudget}-token budget (SWITCHBOARD_TOKEN_BUDGET).`,
       );
     }
-    const { conversationId, runId } = state.job;
-    const turn = await streamModelTurn(this.deps.model, { model: state.model, messages: state.messages, tools }, (text) =>
-      this.deps.deltas.publish({ conversationId, runId, agent: agent.name, text }),
-    );
+    const turn = await this.streamWithRetries(state, agent, tools);
     const step: StepRecord = {
       step: state.steps.length,
       latencyMs: Math.round(turn.latencyMs * 100) / 100,
@@ -176,6 +178,49 @@ export class AgentLoop implements Runnable<ChildResult> {
     if (turn.toolCalls.length === 0) state.result = turn.content;
     else if (turn.content.trim() !== "") await this.emit(state, `s${step.step}:text`, { type: "message.agent", data: { text: turn.content } });
     await this.deps.runs.save(state);
+  }
+
+  /**
+   * One model step. A stream cut or stalled mid-answer is tried again (SWITCHBOARD_MODEL_STEP_RETRIES
+   * times); a `run.retrying` event says so and keeps what the failed attempt had streamed, and the
+   * next attempt's deltas carry its number, so a client replaces the partial text rather than
+   * appending to it. A first token later than SWITCHBOARD_MODEL_SLOW_MS is logged as `run.slow`.
+   */
+  private async streamWithRetries(state: RunState, agent: AgentDefinition, tools: ChatCompletionTool[]) {
+    const { conversationId, runId } = state.job;
+    const stepIndex = state.steps.length;
+    const maxAttempts = this.deps.config.model.stepRetries + 1;
+    for (let attempt = 1; ; attempt++) {
+      let streamed = "";
+      const onSlow = (waitedMs: number) => {
+        const message = `The model has not started answering after ${seconds(waitedMs)} s; still waiting (up to ${seconds(this.deps.config.model.firstTokenMs)} s).`;
+        this.emit(state, `s${stepIndex}:a${attempt}:slow`, { type: "run.slow", data: { step: stepIndex, waitedMs, message } }).catch((error: unknown) =>
+          this.deps.log.warn({ err: error, runId }, "could not log that the model is slow"),
+        );
+      };
+      try {
+        return await streamModelTurn(
+          this.deps.model,
+          { model: state.model, messages: state.messages, tools },
+          (text) => {
+            streamed += text;
+            this.deps.deltas.publish({ conversationId, runId, agent: agent.name, text, ...(attempt > 1 ? { attempt } : {}) });
+          },
+          { onSlow },
+        );
+      } catch (error) {
+        if (!(error instanceof RunFailure) || !error.transient) throw error;
+        if (attempt >= maxAttempts) {
+          if (attempt === 1) throw error;
+          throw new RunFailure(error.code, `${error.message} (${attempt} attempts)`, { cause: error, ...(error.detail ? { detail: error.detail } : {}) });
+        }
+        await this.emit(state, `s${stepIndex}:retry${attempt + 1}`, {
+          type: "run.retrying",
+          data: { step: stepIndex, attempt: attempt + 1, maxAttempts, reason: error.message, replacedText: streamed.slice(0, REPLACED_TEXT_CHARS) },
+        });
+        await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS * attempt));
+      }
+    }
   }
 
   private toolSchemas(agent: AgentDefinition, job: TurnJob): ChatCompletionTool[] {
@@ -439,6 +484,11 @@ export class AgentLoop implements Runnable<ChildResult> {
     const { conversationId, runId, agent } = state.job;
     await this.deps.conversationLog.append(conversationId, { ...event, agent, runId } as NewEvent, `${runId}:${key}`);
   }
+}
+
+/** 10000 → "10", 300 → "0.3". */
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }
 
 function parseArguments(raw: string): unknown {

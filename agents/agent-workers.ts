@@ -13,6 +13,8 @@ export class AgentWorkers {
   private readonly workers = new Map<string, Worker>();
   /** Queues worked regardless of the team. */
   private readonly fixed = new Set<string>();
+  /** Jobs being processed right now, as `queue/jobId`: what a drain waits for. */
+  private readonly active = new Set<string>();
 
   constructor(
     private readonly connection: Redis,
@@ -51,7 +53,16 @@ export class AgentWorkers {
   }
 
   private async startWorker(name: string, processor: Processor): Promise<void> {
-    const worker = new Worker(name, processor, {
+    const tracked: Processor = async (job, token, signal) => {
+      const key = `${name}/${job.id}`;
+      this.active.add(key);
+      try {
+        return await processor(job, token, signal);
+      } finally {
+        this.active.delete(key);
+      }
+    };
+    const worker = new Worker(name, tracked, {
       connection: this.connection,
       prefix: this.keys.queuePrefix(),
       concurrency: this.config.workers.concurrency,
@@ -69,8 +80,22 @@ export class AgentWorkers {
     await worker.waitUntilReady();
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((worker) => worker.close()));
+  /**
+   * Stops taking jobs and gives the runs in flight `drainMs` to finish. Runs still going then (a
+   * hung model call) are left where they are: their locks lapse and another agents process picks
+   * them up from their last checkpoint, as after a crash. Returns the jobs left that way.
+   */
+  async close(drainMs: number): Promise<string[]> {
+    const workers = [...this.workers.values()];
     this.workers.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      Promise.all(workers.map((worker) => worker.pause())).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), drainMs))),
+    ]);
+    clearTimeout(timer);
+    const left = drained ? [] : [...this.active];
+    await Promise.all(workers.map((worker) => worker.close(!drained)));
+    return left;
   }
 }

@@ -140,10 +140,17 @@ export async function startAgents(options: {
         clearInterval(timer);
         subscriber.disconnect();
         await syncing;
-        await workers.close();
+        const left = await workers.close(config.workers.drainMs);
         await queues.close();
-        await workerConnection.quit();
-        await redis.quit();
+        if (left.length === 0) {
+          await workerConnection.quit();
+          await redis.quit();
+          return;
+        }
+        log.warn({ jobs: left, drainMs: config.workers.drainMs }, "runs still going after the drain time; another agents process resumes them from their last step");
+        // Their calls may still be waiting for a reply: do not wait for them.
+        workerConnection.disconnect();
+        redis.disconnect();
       })()),
   };
 }

@@ -17,12 +17,15 @@ export class ToolError extends Error {
 export class RunFailure extends Error {
   override name = "RunFailure";
   readonly detail: string | undefined;
+  /** Trying the same step again may well succeed (a stream cut or stalled mid-answer). */
+  readonly transient: boolean;
   constructor(
     readonly code: RunFailureCode,
     message: string,
-    options?: { cause?: unknown; detail?: string },
+    options?: { cause?: unknown; detail?: string; transient?: boolean },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.detail = options?.detail;
+    this.transient = options?.transient ?? false;
   }
 }

@@ -19,6 +19,7 @@ import { ms, rssMb, summarize, type Summary } from "./stats.js";
 import { pushLatency, idleClientsMemory } from "./gateway-bench.js";
 import { workflowBench, type WorkflowFigures } from "./workflow-bench.js";
 import { CHAIN_LONG, FAN_OUT } from "./workflows.js";
+import { fsyncBench, type FsyncFigures } from "./fsync-bench.js";
 
 /**
  * `npm run bench`: the floor (raw BullMQ and stream hops on the same Redis) measured in the same run
@@ -155,12 +156,14 @@ try {
   const push = summarize(await pushLatency(server.url, "bench-token-0123456789", conversations, conversationLog, Math.round(SAMPLES / 2)));
   const pushFloor = summarize(await streamHop(redis, reader, "floor:stream2", Math.round(SAMPLES / 2)));
   const idle = await idleClientsMemory(server.url, "bench-token-0123456789", server.pid ?? 0, 1000);
+  say("durability: a 202 under appendfsync everysec and always …");
+  const fsync = await fsyncBench(binary, Math.max(200, Math.round(SAMPLES / 2)));
 
   await tail.close();
   await queues.close();
   const load = `load average (1 min) ${loadAtStart.toFixed(2)} at the start, ${(os.loadavg()[0] ?? Number.NaN).toFixed(2)} at the end`;
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}, Redis ${await redisVersion(redis)}; ${load}`;
-  const report = renderReport({ machine, bullFloor, streamFloor, handoff, fullTurn, throughput, workflows, push, pushFloor, idle });
+  const report = renderReport({ machine, bullFloor, streamFloor, handoff, fullTurn, throughput, workflows, push, pushFloor, idle, fsync });
   writeFileSync(path.join(ROOT, "docs", "benchmarks.md"), report);
   say(`\n${report}`);
   redis.disconnect();
@@ -211,6 +214,7 @@ function renderReport(r: {
   push: Summary;
   pushFloor: Summary;
   idle: { clients: number; rssMb: number; baselineMb: number };
+  fsync: FsyncFigures;
 }): string {
   const w = r.workflows;
   const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "—");
@@ -276,6 +280,17 @@ function renderReport(r: {
     ...r.throughput.map(
       (t) => `| ${t.concurrency} | ${t.label} | ${t.turnsPerSecond.toFixed(1)} | ${ms(t.p50)} | ${ms(t.p99)} | ${t.rss.toFixed(0)} |`,
     ),
+    "",
+    "## Durability of a 202 (ms)",
+    "",
+    "A message made durable (logged and its run queued, as `POST …/messages` does before answering 202)",
+    "on a Redis with its append-only file, fsynced once a second (the default) or before every write is",
+    "acknowledged (`SWITCHBOARD_REDIS_FSYNC=always`). Both servers share the disk; rounds alternate.",
+    "",
+    "| appendfsync | samples | p50 | p99 | vs everysec (p50 / p99) |",
+    "|---|---|---|---|---|",
+    row("everysec (default)", r.fsync.everysec),
+    row("always", r.fsync.always, r.fsync.everysec),
     "",
     "## Server memory",
     "",

@@ -29,11 +29,15 @@ export function run(main: () => Promise<void>): void {
   });
 }
 
-/** Closes everything once on SIGINT/SIGTERM, then exits. */
+/** Closes everything once on SIGINT/SIGTERM (the agents drain for SWITCHBOARD_DRAIN_MS), then exits; a second signal exits at once. */
 export function onShutdown(log: Logger, close: () => Promise<void>): void {
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal means "now": what was not finished resumes from its checkpoints.
+      log.warn({ signal }, "stopping at once");
+      process.exit(1);
+    }
     stopping = true;
     log.info({ signal }, "shutting down");
     close().then(

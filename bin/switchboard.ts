@@ -8,7 +8,7 @@ import { loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js
 run(async () => {
   const { config, log } = loadConfiguration();
   await ensureClientBuilt(log);
-  const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log });
+  const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log, fsync: config.redisFsync });
   const agents = await startConfiguredAgents(config, redis.url, log);
   const server = await startServer({ config, redisUrl: redis.url, log });
   saveEndpoint(config.dataDir, server.url, server.token);

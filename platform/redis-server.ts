@@ -84,8 +84,15 @@ export interface SpawnRedisOptions {
   dir: string;
   /** Append-only file on: what the product uses. Off for throwaway test servers. */
   persistent: boolean;
+  /**
+   * When the append-only file is fsynced: once a second (Redis's default; a crash of the machine
+   * can lose the last second) or before every write is acknowledged.
+   */
+  fsync?: RedisFsync;
   port?: number;
 }
+
+export type RedisFsync = "everysec" | "always";
 
 /** Starts a redis-server child bound to loopback and resolves once it answers. */
 export async function spawnRedis(options: SpawnRedisOptions): Promise<{ port: number; child: ChildProcess }> {
@@ -97,6 +104,7 @@ export async function spawnRedis(options: SpawnRedisOptions): Promise<{ port: nu
     "--dir", path.resolve(options.dir),
     "--save", "",
     "--appendonly", options.persistent ? "yes" : "no",
+    "--appendfsync", options.fsync ?? "everysec",
     "--protected-mode", "yes",
   ];
   const child = spawn(options.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -118,8 +126,9 @@ export async function spawnRedis(options: SpawnRedisOptions): Promise<{ port: nu
  * `REDIS_URL` set: use it. Unset: run a private redis-server with its data under `<dataDir>/redis`
  * (AOF on), reusing one left running there by an earlier start.
  */
-export async function ensureRedis(options: { redisUrl?: string; dataDir: string; log: Logger }): Promise<RedisHandle> {
+export async function ensureRedis(options: { redisUrl?: string; dataDir: string; log: Logger; fsync?: RedisFsync }): Promise<RedisHandle> {
   const { redisUrl, dataDir, log } = options;
+  const fsync = options.fsync ?? "everysec";
   if (redisUrl) return { url: redisUrl, stop: async () => {} };
 
   const dir = path.join(dataDir, "redis");
@@ -127,7 +136,9 @@ export async function ensureRedis(options: { redisUrl?: string; dataDir: string;
   if (existsSync(portFile)) {
     const previous = Number(readFileSync(portFile, "utf8").trim());
     if (Number.isInteger(previous) && previous > 0 && (await answersPing(previous))) {
-      log.info({ port: previous, dir }, "reusing the private Redis left running by an earlier start");
+      // It may have been started with another SWITCHBOARD_REDIS_FSYNC: this start's setting applies.
+      await setFsync(previous, fsync);
+      log.info({ port: previous, dir, fsync }, "reusing the private Redis left running by an earlier start");
       return { url: `redis://127.0.0.1:${previous}`, stop: async () => {} };
     }
   }
@@ -135,9 +146,9 @@ export async function ensureRedis(options: { redisUrl?: string; dataDir: string;
   const binary = findRedisServer() ?? (installRedisQuietly(log) ? findRedisServer() : undefined);
   if (!binary) throw new RedisUnavailableError(`REDIS_URL is not set and redis-server is not installed.\n${HOW_TO_GET_REDIS}`);
 
-  const { port, child } = await spawnRedis({ binary, dir, persistent: true });
+  const { port, child } = await spawnRedis({ binary, dir, persistent: true, fsync });
   writeFileSync(portFile, `${port}\n`);
-  log.info({ port, dir }, "started a private Redis (append-only file on)");
+  log.info({ port, dir, fsync }, "started a private Redis (append-only file on)");
   let stopped: Promise<void> | undefined;
   return {
     url: `redis://127.0.0.1:${port}`,
@@ -148,4 +159,23 @@ export async function ensureRedis(options: { redisUrl?: string; dataDir: string;
         child.kill("SIGTERM");
       })),
   };
+}
+
+/** `CONFIG SET appendfsync` on a private Redis, in the protocol's inline form (no client needed). */
+async function setFsync(port: number, fsync: RedisFsync): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      reject(new RedisUnavailableError(`the private Redis on port ${port} did not answer CONFIG SET appendfsync`));
+    });
+    socket.once("error", reject);
+    socket.once("connect", () => socket.write(`CONFIG SET appendfsync ${fsync}\r\n`));
+    socket.once("data", (data) => {
+      socket.destroy();
+      const reply = data.toString();
+      if (reply.startsWith("+OK")) resolve();
+      else reject(new RedisUnavailableError(`the private Redis on port ${port} refused appendfsync ${fsync}: ${reply.trim()}`));
+    });
+  });
 }

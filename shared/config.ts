@@ -39,6 +39,8 @@ export const ConfigSchema = z
     OFFLINE_MODEL_DELAY_MS: int(0, 10_000, 25),
     SWITCHBOARD_MODEL_FIRST_TOKEN_MS: int(100, 3_600_000, 60_000),
     SWITCHBOARD_MODEL_IDLE_MS: int(100, 3_600_000, 30_000),
+    SWITCHBOARD_MODEL_SLOW_MS: int(100, 3_600_000, 10_000),
+    SWITCHBOARD_MODEL_STEP_RETRIES: int(0, 10, 2),
     SWITCHBOARD_MAX_STEPS: int(1, 100, 8),
     SWITCHBOARD_MAX_HANDOFF_DEPTH: int(1, 20, 4),
     SWITCHBOARD_TOKEN_BUDGET: int(100, 10_000_000, 50_000),
@@ -47,6 +49,8 @@ export const ConfigSchema = z
     SWITCHBOARD_CONCURRENCY: int(1, 1000, 32),
     SWITCHBOARD_LOCK_MS: int(1000, 600_000, 10_000),
     SWITCHBOARD_STALLED_MS: int(500, 600_000, 5_000),
+    SWITCHBOARD_DRAIN_MS: int(0, 600_000, 10_000),
+    SWITCHBOARD_REDIS_FSYNC: z.enum(["everysec", "always"], { error: 'use "everysec" or "always"' }).default("everysec"),
     SWITCHBOARD_RATE_LOGIN_FAILURES: int(0, 1_000_000, 30),
     SWITCHBOARD_RATE_MESSAGES: int(0, 1_000_000, 60),
     SWITCHBOARD_RATE_MESSAGES_PER_ADDRESS: int(0, 1_000_000, 300),
@@ -81,6 +85,10 @@ export const ConfigSchema = z
       firstTokenMs: env.SWITCHBOARD_MODEL_FIRST_TOKEN_MS,
       /** A streamed model call fails when it sends nothing for this long mid-answer. */
       idleMs: env.SWITCHBOARD_MODEL_IDLE_MS,
+      /** A run says its model is slow when the first token takes longer than this. */
+      slowMs: env.SWITCHBOARD_MODEL_SLOW_MS,
+      /** A model step whose stream was cut or stalled mid-answer is tried again this many times. */
+      stepRetries: env.SWITCHBOARD_MODEL_STEP_RETRIES,
     },
     limits: {
       maxSteps: env.SWITCHBOARD_MAX_STEPS,
@@ -93,7 +101,11 @@ export const ConfigSchema = z
       concurrency: env.SWITCHBOARD_CONCURRENCY,
       lockMs: env.SWITCHBOARD_LOCK_MS,
       stalledMs: env.SWITCHBOARD_STALLED_MS,
+      /** On SIGTERM, runs in flight get this long to finish; the rest resume in another process. */
+      drainMs: env.SWITCHBOARD_DRAIN_MS,
     },
+    /** `appendfsync` of the Redis this process starts itself: "always" fsyncs every write before a 202. */
+    redisFsync: env.SWITCHBOARD_REDIS_FSYNC,
     /**
      * Rate limits, counted in Redis so they hold across server instances; 0 turns one off.
      * Login failures are counted per address over 15 minutes; the rest per token (its user) and

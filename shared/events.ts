@@ -179,6 +179,41 @@ export const RunFailedEvent = z.object({
   }),
 });
 
+/**
+ * The run's model has not sent its first token for a while: live status, so the person waiting
+ * knows why nothing appears. The run goes on; it fails if SWITCHBOARD_MODEL_FIRST_TOKEN_MS passes.
+ */
+export const RunSlowEvent = z.object({
+  ...envelope,
+  type: z.literal("run.slow"),
+  data: z.object({
+    /** The model step (0-based) that is waiting. */
+    step: z.number().int().nonnegative(),
+    /** How long the step had waited when this was logged. */
+    waitedMs: z.number().nonnegative(),
+    message: z.string(),
+  }),
+});
+
+/**
+ * A model step's stream was cut or stalled mid-answer and the step runs again. What was streamed
+ * of the failed attempt is replaced by the next attempt's answer; it is kept here so a reader sees
+ * what was withdrawn.
+ */
+export const RunRetryingEvent = z.object({
+  ...envelope,
+  type: z.literal("run.retrying"),
+  data: z.object({
+    step: z.number().int().nonnegative(),
+    /** The attempt that starts now (2 is the first retry); deltas carry the same number. */
+    attempt: z.number().int().min(2),
+    maxAttempts: z.number().int().min(2),
+    reason: z.string(),
+    /** The text the failed attempt had streamed (the start of it, if long); empty if none. */
+    replacedText: z.string(),
+  }),
+});
+
 /** A person is asked to decide; the run waits (no worker held) until someone does or the timeout applies the default. */
 export const ApprovalRequestedEvent = z.object({
   ...envelope,
@@ -284,6 +319,8 @@ export const Event = z.discriminatedUnion("type", [
   RunStartedEvent,
   RunCompletedEvent,
   RunFailedEvent,
+  RunSlowEvent,
+  RunRetryingEvent,
   ApprovalRequestedEvent,
   ApprovalResolvedEvent,
   WorkflowStartedEvent,
@@ -306,5 +343,7 @@ export const MessageDelta = z.object({
   runId: z.string(),
   agent: AgentName,
   text: z.string(),
+  /** The model step's attempt (absent: the first); text of an earlier attempt is replaced. */
+  attempt: z.number().int().min(2).optional(),
 });
 export type MessageDelta = z.infer<typeof MessageDelta>;

@@ -38,7 +38,7 @@ describe("knowledge base over docs/", () => {
   });
 
   it("finds crash recovery on the durability page", async () => {
-    const [best] = (await KnowledgeBase.load()).search("checkpoint crash resume");
+    const [best] = (await KnowledgeBase.load()).search("recover a crashed run");
     expect(best?.document).toBe("docs/durability.md");
     expect(best?.passage).toMatch(/lock/);
   });

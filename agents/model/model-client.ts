@@ -24,10 +24,12 @@ export interface ModelCallOptions {
   firstTokenMs: number;
   /** Time between two pieces of a streamed answer. */
   idleMs: number;
+  /** Time to the first token after which `onSlow` is told (once); the call goes on. */
+  slowMs: number;
   log?: ModelLog;
 }
 
-const DEFAULT_CALL_OPTIONS: ModelCallOptions = { firstTokenMs: 60_000, idleMs: 30_000 };
+const DEFAULT_CALL_OPTIONS: ModelCallOptions = { firstTokenMs: 60_000, idleMs: 30_000, slowMs: 10_000 };
 /** What `createModelClient` was told, for the calls made with its client (any other client gets the defaults). */
 const clientOptions = new WeakMap<OpenAI, ModelCallOptions>();
 
@@ -40,6 +42,7 @@ export function createModelClient(
   const callOptions: ModelCallOptions = {
     firstTokenMs: model.firstTokenMs ?? DEFAULT_CALL_OPTIONS.firstTokenMs,
     idleMs: model.idleMs ?? DEFAULT_CALL_OPTIONS.idleMs,
+    slowMs: model.slowMs ?? DEFAULT_CALL_OPTIONS.slowMs,
     ...(options.log ? { log: options.log } : {}),
   };
   const client = model.offline
@@ -71,19 +74,21 @@ export interface ModelTurn {
 /**
  * One streamed model call. Text deltas go to `onDelta` as they arrive; tool-call deltas are
  * accumulated by index. The first chunk must come within `firstTokenMs` and each next one within
- * `idleMs`, or the request is aborted. Every failure (SDK errors, a timeout, an HTML page, a stream
- * cut or unreadable, an empty answer) becomes a `RunFailure` whose message a person can act on;
- * the raw detail is on `detail` and goes to the log.
+ * `idleMs`, or the request is aborted; `onSlow` hears when the first token is later than `slowMs`.
+ * Every failure (SDK errors, a timeout, an HTML page, a stream cut or unreadable, an empty answer)
+ * becomes a `RunFailure` whose message a person can act on, marked transient when the same call
+ * may well succeed if made again (a stream cut or stalled mid-answer); the raw detail is on
+ * `detail` and goes to the log.
  */
 export async function streamModelTurn(
   client: OpenAI,
   request: { model: string; messages: ChatCompletionMessageParam[]; tools: ChatCompletionTool[] },
   onDelta: (text: string) => void,
-  options: Partial<ModelCallOptions> = {},
+  options: Partial<ModelCallOptions> & { onSlow?: (waitedMs: number) => void } = {},
 ): Promise<ModelTurn> {
   const started = performance.now();
   const settings = optionsFor(client, options);
-  const watchdog = new Watchdog(settings);
+  const watchdog = new Watchdog(settings, options.onSlow);
   let content = "";
   const calls = new Map<number, { id: string; name: string; arguments: string }>();
   let usage: Usage | undefined;
@@ -232,14 +237,21 @@ function optionsFor(client: OpenAI, overrides: Partial<ModelCallOptions>): Model
   return { ...DEFAULT_CALL_OPTIONS, ...clientOptions.get(client), ...defined };
 }
 
-/** Aborts the request when the first token, or the next one, is late; says which. */
+/** Aborts the request when the first token, or the next one, is late; says which. Tells when the first is slow. */
 class Watchdog {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  private slowTimer: NodeJS.Timeout | undefined;
   private expired: { phase: "first" | "idle"; ms: number } | undefined;
 
-  constructor(private readonly options: ModelCallOptions) {
+  constructor(
+    private readonly options: ModelCallOptions,
+    onSlow?: (waitedMs: number) => void,
+  ) {
     this.arm("first");
+    if (onSlow && options.slowMs < options.firstTokenMs) {
+      this.slowTimer = setTimeout(() => onSlow(options.slowMs), options.slowMs);
+    }
   }
 
   get signal(): AbortSignal {
@@ -248,6 +260,7 @@ class Watchdog {
 
   arm(phase: "first" | "idle"): void {
     clearTimeout(this.timer);
+    if (phase === "idle") clearTimeout(this.slowTimer);
     const ms = phase === "first" ? this.options.firstTokenMs : this.options.idleMs;
     this.timer = setTimeout(() => {
       this.expired = { phase, ms };
@@ -257,6 +270,7 @@ class Watchdog {
 
   stop(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.slowTimer);
   }
 
   throwIfExpired(): void {
@@ -319,7 +333,10 @@ function failureOf(
   }
   let reason: string;
   let detail: string;
+  // Cut or stalled mid-answer: the server was answering, so asking again is worth it.
+  let transient = false;
   if (timeout) {
+    transient = timeout.phase === "idle";
     reason =
       timeout.phase === "first"
         ? `The model at ${baseURL} did not answer within ${seconds(timeout.ms)} s (SWITCHBOARD_MODEL_FIRST_TOKEN_MS); it may be overloaded or still loading. Try again later.`
@@ -332,14 +349,15 @@ function failureOf(
     reason = `The server at ${baseURL} sent ${context.streaming ? "stream data" : "an answer"} that is not valid JSON, so it cannot be read: check OPENAI_BASE_URL (it usually ends in /v1) and that the server speaks the OpenAI chat completions API.`;
     detail = `${error.name}: ${error.message}`;
   } else if (error instanceof StreamCut || (context.streaming && !(error instanceof OpenAI.APIError))) {
+    transient = true;
     reason = `The model's answer was cut off before it finished (the stream from ${baseURL} stopped mid-way); try again.`;
     detail = errorDetail(error);
   } else {
     reason = describeModelError(error, baseURL, context.model);
     detail = errorDetail(error);
   }
-  context.log?.warn({ baseURL, model: context.model, reason, detail }, "model call failed");
-  return new RunFailure("model_error", reason, { cause: error, detail });
+  context.log?.warn({ baseURL, model: context.model, reason, detail, transient }, "model call failed");
+  return new RunFailure("model_error", reason, { cause: error, detail, transient });
 }
 
 /** What the log gets: the status and an excerpt of the body, or the error and its cause. */

@@ -2,8 +2,8 @@
  * What the chat column draws, derived from the ordered events: messages, handoff rows (parallel
  * delegations grouped), returns, tool cards (call and result paired), failed-run banners, one
  * block per workflow run (where it started; its later events update the block), approval cards
- * (request and decision paired) and generic notices. Run start/finish events belong to the
- * timeline, not the chat.
+ * (request and decision paired), retried model steps and generic notices. Run start/finish events
+ * belong to the timeline, not the chat.
  */
 import type { Event, EventOf } from "../../shared/events.js";
 
@@ -22,6 +22,7 @@ export type NoticeEvent =
   | EventOf<"workflow.step">
   | EventOf<"workflow.completed">
   | EventOf<"workflow.failed">;
+export type RunRetryingEvent = EventOf<"run.retrying">;
 
 export type ChatItem =
   | { kind: "message"; key: string; event: MessageEvent }
@@ -30,6 +31,8 @@ export type ChatItem =
   | { kind: "return"; key: string; event: HandoffReturnEvent }
   | { kind: "tool"; key: string; call: ToolCallEvent | undefined; result: ToolResultEvent | undefined }
   | { kind: "run-failed"; key: string; event: RunFailedEvent }
+  /** A model step tried again: what the failed attempt had written, marked as replaced. */
+  | { kind: "retry"; key: string; event: RunRetryingEvent }
   /** A workflow run, drawn where its first event is; the block reads the run's state by id. */
   | { kind: "workflow"; key: string; runId: string }
   /** A run's end, when other items came after its block: says so where the reader is, and leads back up. */
@@ -92,6 +95,9 @@ export function deriveChatItems(events: readonly Event[]): ChatItem[] {
       case "run.failed":
         items.push({ kind: "run-failed", key: event.id, event });
         break;
+      case "run.retrying":
+        items.push({ kind: "retry", key: event.id, event });
+        break;
       case "approval.requested":
         if (!asked.has(event.data.approvalId)) {
           asked.add(event.data.approvalId);
@@ -118,6 +124,8 @@ export function deriveChatItems(events: readonly Event[]): ChatItem[] {
         break;
       case "run.started":
       case "run.completed":
+      // Shown while it matters, beside the working indicator (runs.ts): not a line of the chat.
+      case "run.slow":
         break;
     }
   }

@@ -16,6 +16,8 @@ export interface StreamingMessage {
   text: string;
   /** Deltas may have been lost while the connection was down; the next one is joined with "…". */
   gap: boolean;
+  /** The model step's attempt this text belongs to; a later attempt's text replaces it. */
+  attempt: number;
   /** Arrival order, so parallel streams keep their places. */
   order: number;
 }
@@ -111,6 +113,7 @@ function markerFor(event: Event): RunMarker["stream"] | undefined {
     case "tool.call":
     case "tool.result":
     case "handoff":
+    case "run.retrying":
       return "open";
     default:
       return undefined;
@@ -173,6 +176,8 @@ function addEvents(state: ConversationState, incoming: readonly Event[], receive
       }
       // The final text (or the run's end) supersedes whatever was streamed for this run.
       if (runMarkers.get(event.runId)?.stream !== "open") streams.delete(event.runId);
+      // A retried step withdraws what its failed attempt streamed; the retry's notice keeps it.
+      if (event.type === "run.retrying" && (streams.get(event.runId)?.attempt ?? event.data.attempt) < event.data.attempt) streams.delete(event.runId);
     }
 
     if (event.type === "message.user") {
@@ -242,9 +247,12 @@ export function conversationReducer(state: ConversationState, action: Conversati
       if (marker !== undefined && marker.stream !== "open") return state;
       const streams = new Map(state.streams);
       const existing = streams.get(delta.runId);
-      if (existing === undefined) {
-        streams.set(delta.runId, { runId: delta.runId, agent: delta.agent, text: delta.text, gap: false, order: state.seq });
-        return { ...state, streams, seq: state.seq + 1 };
+      const attempt = delta.attempt ?? 1;
+      // A late piece of a failed attempt is dropped; the first piece of a retry starts the text over.
+      if (existing !== undefined && attempt < existing.attempt) return state;
+      if (existing === undefined || attempt > existing.attempt) {
+        streams.set(delta.runId, { runId: delta.runId, agent: delta.agent, text: delta.text, gap: false, attempt, order: existing?.order ?? state.seq });
+        return { ...state, streams, seq: existing === undefined ? state.seq + 1 : state.seq };
       }
       const joiner = existing.gap ? " … " : "";
       streams.set(delta.runId, { ...existing, text: existing.text + joiner + delta.text, gap: false });

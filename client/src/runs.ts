@@ -26,6 +26,8 @@ export interface RunSummary {
   costUsd: number | undefined;
   startedAt: string | undefined;
   endedAt: string | undefined;
+  /** Set while the run waits on a slow model (a `run.slow` with nothing from the run since). */
+  slow: string | undefined;
   /** Id of the first event seen for the run: its place in the timeline. */
   firstEventId: string;
   children: RunSummary[];
@@ -74,6 +76,7 @@ export function deriveRuns(events: readonly Event[]): DerivedRuns {
         costUsd: undefined,
         startedAt: undefined,
         endedAt: undefined,
+        slow: undefined,
         firstEventId: event.id,
         children: [],
       };
@@ -86,7 +89,13 @@ export function deriveRuns(events: readonly Event[]): DerivedRuns {
   for (const event of events) {
     if (event.type === "handoff" && event.runId !== undefined) handedOffBy.set(event.data.childRunId, event.runId);
     if (event.runId === undefined) continue;
+    // Anything else the run logs means the model answered (or the run moved on).
+    const known = byId.get(event.runId);
+    if (known !== undefined) known.slow = event.type === "run.slow" ? event.data.message : undefined;
     switch (event.type) {
+      case "run.slow":
+        runFor(event, event.runId).slow = event.data.message;
+        break;
       case "run.started": {
         const run = runFor(event, event.runId);
         run.agent = event.agent ?? run.agent;

@@ -63,3 +63,13 @@ it("draws a workflow run as one block where it started, and pairs an approval wi
   ]);
   expect(alone.map((item) => item.kind)).toEqual(["workflow"]);
 });
+
+it("shows a retried step where it happened and keeps a slow-model note out of the chat", () => {
+  const items = deriveChatItems([
+    event("message.user", { text: "Hello" }),
+    event("run.slow", { step: 0, waitedMs: 10_000, message: "slow" }, { runId: "r1", agent: "manager" }),
+    event("run.retrying", { step: 0, attempt: 2, maxAttempts: 3, reason: "cut", replacedText: "Hel" }, { runId: "r1", agent: "manager" }),
+    event("message.agent", { text: "Hello there" }, { runId: "r1", agent: "manager" }),
+  ]);
+  expect(items.map((item) => item.kind)).toEqual(["message", "retry", "message"]);
+});

@@ -8,10 +8,12 @@ const reduce = (state: ConversationState, ...actions: ConversationAction[]): Con
 const ids = (state: ConversationState): string[] => state.events.map((item) => item.id);
 const join = (events: Event[], after?: string): ConversationAction => ({ type: "history", events, source: "join", after, at: 1 });
 const live = (item: Event, at = 5): ConversationAction => ({ type: "live", event: item, at });
-const delta = (runId: string, text: string, agent = "calculator"): ConversationAction => ({
+const delta = (runId: string, text: string, agent = "calculator", attempt?: number): ConversationAction => ({
   type: "delta",
-  delta: { conversationId: CONVERSATION, runId, agent, text },
+  delta: { conversationId: CONVERSATION, runId, agent, text, ...(attempt === undefined ? {} : { attempt }) },
 });
+const retrying = (runId: string, attempt: number, replacedText: string): Event =>
+  event("run.retrying", { step: 0, attempt, maxAttempts: 3, reason: "cut", replacedText }, { runId, agent: "calculator" });
 
 describe("events", () => {
   it("keeps one copy of each event, in stream order, whatever order and path they arrive by", () => {
@@ -124,6 +126,22 @@ describe("streaming", () => {
       delta("r1", " more"),
     );
     expect(state.streams.size).toBe(0);
+  });
+
+  it("starts the text over when a retried step streams, whichever comes first: its deltas or its retry event", () => {
+    const deltaFirst = reduce(initialConversationState(CONVERSATION), join([]), delta("r1", "The ans"), delta("r1", "The", "calculator", 2));
+    expect(deltaFirst.streams.get("r1")?.text).toBe("The");
+    const withEvent = reduce(deltaFirst, live(retrying("r1", 2, "The ans")), delta("r1", " answer", "calculator", 2));
+    expect(withEvent.streams.get("r1")?.text).toBe("The answer");
+
+    const eventFirst = reduce(initialConversationState(CONVERSATION), join([]), delta("r1", "The ans"), live(retrying("r1", 2, "The ans")));
+    expect(eventFirst.streams.has("r1")).toBe(false);
+    expect(reduce(eventFirst, delta("r1", "Fresh", "calculator", 2)).streams.get("r1")?.text).toBe("Fresh");
+  });
+
+  it("drops a late piece of a failed attempt once the retry streams", () => {
+    const state = reduce(initialConversationState(CONVERSATION), join([]), delta("r1", "Fresh", "calculator", 2), delta("r1", " stale", "calculator"));
+    expect(state.streams.get("r1")?.text).toBe("Fresh");
   });
 
   it("marks the gap a reconnect may have left in a stream", () => {

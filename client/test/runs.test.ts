@@ -51,6 +51,14 @@ describe("deriveRuns", () => {
   });
 });
 
+it("says a run waits on a slow model until the run logs anything else", () => {
+  const started = event("run.started", { task: "t", model: "m", depth: 0, mode: "turn" }, { runId: "r1", agent: "manager" });
+  const slow = event("run.slow", { step: 0, waitedMs: 10_000, message: "The model has not started answering after 10 s." }, { runId: "r1", agent: "manager" });
+  expect(deriveRuns([started, slow]).byId.get("r1")?.slow).toBe("The model has not started answering after 10 s.");
+  const answered = event("message.agent", { text: "Hi" }, { runId: "r1", agent: "manager" });
+  expect(deriveRuns([started, slow, answered]).byId.get("r1")?.slow).toBeUndefined();
+});
+
 it("describes every failure code in words", () => {
   for (const code of ["step_limit", "token_budget", "model_error", "agent_unavailable", "internal"] as const) {
     expect(describeFailure(code).length).toBeGreaterThan(10);

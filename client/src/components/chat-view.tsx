@@ -9,6 +9,7 @@ import { ApprovalCard, type Decide } from "./approval-card.js";
 import { EventNotice } from "./event-notice.js";
 import { HandoffGroup, HandoffReturnRow } from "./handoff-row.js";
 import { MessageItem, OutgoingMessageItem, StreamingMessageItem } from "./message-item.js";
+import { RetryNotice } from "./retry-notice.js";
 import { RunFailedBanner } from "./run-failed-banner.js";
 import { ToolCard } from "./tool-card.js";
 import { WorkflowEndRow, WorkflowRunBlock } from "./workflow-run-block.js";
@@ -42,6 +43,8 @@ function ItemView({ item, runs, workflows }: { item: ChatItem; runs: WorkflowRun
       return <RunFailedBanner event={item.event} />;
     case "notice":
       return <EventNotice event={item.event} />;
+    case "retry":
+      return <RetryNotice event={item.event} />;
     case "workflow": {
       const run = runs.byId.get(item.runId);
       return run === undefined ? null : <WorkflowRunBlock run={run} definition={workflows.definitions.get(run.workflow)} onCancel={workflows.cancel} />;
@@ -214,6 +217,13 @@ export function ChatView({
             {busy.length === 1 ? "is" : "are"} working…
           </p>
         )}
+        {busy
+          .filter((run) => run.slow !== undefined)
+          .map((run) => (
+            <p key={run.runId} className="working-row model-slow" role="status" data-testid="model-slow" data-run-id={run.runId}>
+              <AgentChip name={run.agent} /> {run.slow}
+            </p>
+          ))}
       </div>
       {unseen && (
         <button type="button" className="button jump-to-latest" onClick={scrollToEnd}>
