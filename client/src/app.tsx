@@ -1,4 +1,4 @@
-import { useCallback, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { clearToken, saveToken, takeInitialToken } from "./auth-token.js";
 import { TokenScreen } from "./components/token-screen.js";
 import { Workspace } from "./components/workspace.js";
@@ -8,11 +8,20 @@ export function App() {
   const [token, setToken] = useState<string | null>(takeInitialToken);
   const [error, setError] = useState<string | undefined>();
 
-  const onUnauthorized = useCallback((message: string) => {
-    clearToken();
-    setError(`The server did not accept the access token (${message}). Open the link npm start printed, or paste the token again.`);
-    setToken(null);
-  }, []);
+  const current = useRef(token);
+  current.current = token;
+
+  // Bound to the token it was made for: a late refusal of a token already replaced (a request the
+  // previous workspace still had in flight) must not sign out the one that works.
+  const onUnauthorized = useMemo(
+    () => (message: string) => {
+      if (current.current !== token) return;
+      clearToken();
+      setError(`The server did not accept the access token (${message}). Open the link npm start printed, or paste the token again.`);
+      setToken(null);
+    },
+    [token],
+  );
 
   const onForgetToken = useCallback(() => {
     clearToken();
