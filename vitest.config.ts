@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: "platform",
           include: ["test/**/*.test.ts"],
+          // The fault suite has its own command (npm run test:faults).
+          exclude: ["test/faults/**"],
           globalSetup: ["test/support/global-redis.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,

@@ -48,6 +48,13 @@ export class LogTail {
     private readonly conversationLog: ConversationLog,
     private readonly log: Logger,
   ) {
+    // A reconnect (Redis restarted) gives the blocking connection a new client id, and ioredis
+    // sends the XREAD it was blocked in again on it. The old id would make every later interrupt
+    // miss (each new follow then waits out the block) or unblock some other client: forget it, and
+    // the loop reads the new one once that XREAD returns.
+    blocking.on("ready", () => {
+      this.blockingId = undefined;
+    });
     this.loop = this.run();
   }
 
