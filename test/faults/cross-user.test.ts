@@ -14,7 +14,7 @@ import { turnFinished } from "../../shared/turn-status.js";
 import { ApiClient, TEST_TOKEN, startPlatform, type Platform } from "../support/harness.js";
 import { approvalAsked, runEnded, startRun } from "../support/workflow-client.js";
 import { recordFaultRow } from "./support/fault-table.js";
-import { followUntil, loggedTwice } from "./support/follow.js";
+import { loggedTwice } from "./support/follow.js";
 import { connectLoose, handshake, request, type LooseSocket } from "./support/socket-emit.js";
 
 const ALICE = "alice-token-0123456789";
@@ -63,19 +63,19 @@ beforeAll(async () => {
     text: `What is 17.5% of 2,480? ${SECRET}`,
     clientMsgId: her.clientMsgId,
   });
-  const turn = await followUntil(alice, her.conversationId, turnFinished, posted.body.eventId as string);
+  const turn = await alice.waitFor(her.conversationId, turnFinished, { after: posted.body.eventId as string });
   her.lastEventId = turn.at(-1)?.id ?? "";
   // …a run waiting for her approval, and one she approved with a comment (ended).
   her.waitingRun = await startRun(alice, "order-triage", { orderId: "4411", message: `The teapot arrived cracked ${SECRET}` });
   her.endedRun = await startRun(alice, "order-triage", { orderId: "4414", message: `Two cups arrived broken ${SECRET}` });
   const approvalOf = async (run: { runId: string; conversationId: string }) => {
-    const events = await followUntil(alice, run.conversationId, approvalAsked(run.runId));
+    const events = await alice.waitFor(run.conversationId, approvalAsked(run.runId));
     return (events.find((e) => e.type === "approval.requested" && e.runId === run.runId)?.data as { approvalId: string }).approvalId;
   };
   [her.pendingApproval, her.decidedApproval] = await Promise.all([approvalOf(her.waitingRun), approvalOf(her.endedRun)]);
   const decided = await alice.request("POST", `/api/approvals/${her.decidedApproval}`, { decision: "approve", comment: `ok ${SECRET}` });
   expect(decided.status).toBe(200);
-  await followUntil(alice, her.endedRun.conversationId, runEnded(her.endedRun.runId));
+  await alice.waitFor(her.endedRun.conversationId, runEnded(her.endedRun.runId));
 }, 120_000);
 
 afterAll(async () => {
@@ -227,7 +227,7 @@ describe("Bob and Alice's things", () => {
 
     // Alice talks on: her socket follows the whole turn live; his hears nothing of it.
     const posted = await alice.request("POST", `/api/conversations/${conv}/messages`, { text: `And 12 times 12? ${SECRET}` });
-    const turn = await followUntil(alice, conv, turnFinished, posted.body.eventId as string);
+    const turn = await alice.waitFor(conv, turnFinished, { after: posted.body.eventId as string });
     if (!turn.some((e) => e.type === "message.agent")) tally.lost++;
     if (turn.some((e) => e.type === "run.failed")) tally.failed++;
     await new Promise<void>((resolve) => {

@@ -16,7 +16,7 @@ import type { Event } from "../../shared/events.js";
 import { turnFinished } from "../../shared/turn-status.js";
 import { approvalAsked, runEnded } from "../support/workflow-client.js";
 import { recordFaultRow } from "./support/fault-table.js";
-import { followUntil, loggedTwice } from "./support/follow.js";
+import { loggedTwice } from "./support/follow.js";
 import {
   frameCorpus,
   handshakeCorpus,
@@ -27,7 +27,7 @@ import {
   type FuzzFixtures,
   type RestCase,
 } from "./support/fuzz-corpus.js";
-import { ADMIN_TOKEN, LightClient } from "./support/light-client.js";
+import { ApiClient, TEST_TOKEN as ADMIN_TOKEN } from "../support/api-client.js";
 import { errorBody, rawRequest, type RawResponse } from "./support/raw-http.js";
 import { startServedPlatform, type ServedPlatform } from "./support/served-platform.js";
 import { connectLoose, emitAndSettle, handshake, request, writeFrameAndSettle, type LooseSocket } from "./support/socket-emit.js";
@@ -36,9 +36,9 @@ const ALICE = "alice-token-0123456789";
 const BOB = "bob-token-0123456789ab";
 
 let platform: ServedPlatform;
-let admin: LightClient;
-let alice: LightClient;
-let bob: LightClient;
+let admin: ApiClient;
+let alice: ApiClient;
+let bob: ApiClient;
 let fixtures: FuzzFixtures;
 let before: Snapshot;
 const sockets: LooseSocket[] = [];
@@ -77,26 +77,26 @@ beforeAll(async () => {
   platform = await startServedPlatform({
     env: { SWITCHBOARD_USERS: `alice:${ALICE},bob:${BOB}`, SWITCHBOARD_RATE_LOGIN_FAILURES: "1000000" },
   });
-  admin = new LightClient(platform.url, ADMIN_TOKEN);
-  alice = new LightClient(platform.url, ALICE);
-  bob = new LightClient(platform.url, BOB);
+  admin = new ApiClient(platform.url, ADMIN_TOKEN);
+  alice = new ApiClient(platform.url, ALICE);
+  bob = new ApiClient(platform.url, BOB);
 
   // Real things to aim at: a conversation with a turn in it, a run waiting for a person, a run
   // that has ended and an approval already decided.
   const conversationId = await alice.createConversation();
   const asked = await alice.send(conversationId, "What is 17.5% of 2,480?");
-  await followUntil(alice, conversationId, turnFinished, asked);
+  await alice.waitFor(conversationId, turnFinished, { after: asked });
   const waiting = await startRun(alice, "order-triage", { orderId: "4411", message: "The teapot arrived cracked" });
   const decided = await startRun(alice, "order-triage", { orderId: "4414", message: "Two cups arrived broken" });
   const approvalOf = async (run: { runId: string; conversationId: string }) => {
-    const events = await followUntil(alice, run.conversationId, approvalAsked(run.runId));
+    const events = await alice.waitFor(run.conversationId, approvalAsked(run.runId));
     const requested = events.find((e) => e.type === "approval.requested" && e.runId === run.runId);
     return (requested?.data as { approvalId: string }).approvalId;
   };
   const [approvalId, decidedApprovalId] = await Promise.all([approvalOf(waiting), approvalOf(decided)]);
   const decision = await alice.request("POST", `/api/approvals/${decidedApprovalId}`, { decision: "approve" });
   expect(decision.status).toBe(200);
-  await followUntil(alice, decided.conversationId, runEnded(decided.runId));
+  await alice.waitFor(decided.conversationId, runEnded(decided.runId));
   fixtures = {
     conversationId,
     runId: waiting.runId,
@@ -112,7 +112,7 @@ beforeAll(async () => {
 }, 120_000);
 
 /** Starts a run over REST, as a user's program would. */
-async function startRun(client: LightClient, workflow: string, input: unknown): Promise<{ runId: string; conversationId: string }> {
+async function startRun(client: ApiClient, workflow: string, input: unknown): Promise<{ runId: string; conversationId: string }> {
   const response = await client.request("POST", `/api/workflows/${workflow}/runs`, { input });
   if (response.status !== 202) throw new Error(`start ${workflow}: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body as { runId: string; conversationId: string };
@@ -343,13 +343,13 @@ describe("after the corpus", () => {
     socket.on("conversation:event", (event: Event) => live.push(event));
     const joined = (await socket.emitWithAck("conversation:join", { conversationId })) as { ok: boolean };
     expect(joined.ok).toBe(true);
-    const restTurn = await followUntil(alice, conversationId, turnFinished, restEvent);
+    const restTurn = await alice.waitFor(conversationId, turnFinished, { after: restEvent });
     const sent = (await socket.emitWithAck("message:send", { conversationId, text: "What is 7% of 300?", clientMsgId: "after-the-corpus" })) as {
       ok: boolean;
       data?: { eventId: string };
     };
     expect(sent.ok).toBe(true);
-    const socketTurn = await followUntil(alice, conversationId, turnFinished, sent.data?.eventId);
+    const socketTurn = await alice.waitFor(conversationId, turnFinished, { after: sent.data?.eventId });
     for (const turn of [restTurn, socketTurn]) {
       if (!turn.some((e) => e.type === "message.agent")) tally.lost++;
       if (turn.some((e) => e.type === "run.failed")) tally.failedTurns++;

@@ -21,7 +21,7 @@ import { turnFinished } from "../../shared/turn-status.js";
 import { startChatCompletionsServer, type ChatCompletionsServer, type ScriptedCut, type ScriptedFault, type ScriptedReply } from "../support/chat-completions-server.js";
 import { startPlatform, type Platform } from "../support/harness.js";
 import { recordFaultRow } from "./support/fault-table.js";
-import { followUntil, loggedTwice } from "./support/follow.js";
+import { loggedTwice } from "./support/follow.js";
 
 /** Text only the model server knows: it must never reach a reason, an event or a response. */
 const SECRET = `model-secret-${randomUUID()}`;
@@ -215,7 +215,7 @@ async function turn(tally: Tally, conversationId: string, text: string): Promise
   const posted = await platform.api.request("POST", `/api/conversations/${conversationId}/messages`, { text });
   if (posted.status >= 500) tally.http5xx++;
   expect(posted.status, JSON.stringify(posted.body)).toBe(202);
-  const events = await followUntil(platform.api, conversationId, turnFinished, posted.body.eventId as string);
+  const events = await platform.api.waitFor(conversationId, turnFinished, { after: posted.body.eventId as string });
   tally.open--;
   return events;
 }

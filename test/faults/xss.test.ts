@@ -23,7 +23,6 @@ import { ensureClientForTests, launchBrowser, loggedMessageIds, waitForConnected
 import { TEST_TOKEN, startPlatform, type Platform } from "../support/harness.js";
 import { approvalAsked, runEnded, startRun } from "../support/workflow-client.js";
 import { recordFaultRow } from "./support/fault-table.js";
-import { followUntil } from "./support/follow.js";
 import { XSS_PAYLOADS, chunked, joined, type XssPayload } from "./support/xss-payloads.js";
 
 const PART = /^XSS payloads, part \d+:\n\n/;
@@ -97,7 +96,7 @@ beforeAll(async () => {
   setup.chat = await api.createConversation();
   for (const [index, part] of chunked(XSS_PAYLOADS, 290).entries()) {
     const eventId = await api.send(setup.chat, `XSS payloads, part ${index + 1}:\n\n${joined(part)}`);
-    await followUntil(api, setup.chat, turnFinished, eventId);
+    await api.waitFor(setup.chat, turnFinished, { after: eventId });
   }
   // Conversation titles: one payload each.
   for (const payload of XSS_PAYLOADS) {
@@ -116,16 +115,16 @@ beforeAll(async () => {
   for (const part of chunked(XSS_PAYLOADS, 1900)) {
     const run = await startRun(api, "order-triage", { orderId: "4411", message: `The teapot arrived cracked.\n\n${joined(part)}` });
     setup.workflowInputs.push(run.conversationId);
-    const events = await followUntil(api, run.conversationId, approvalAsked(run.runId));
+    const events = await api.waitFor(run.conversationId, approvalAsked(run.runId));
     const approvalId = (events.find((e) => e.type === "approval.requested")?.data as { approvalId: string }).approvalId;
     const decided = await api.request("POST", `/api/approvals/${approvalId}`, { decision: "approve", comment: joined(part) });
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);
-    await followUntil(api, run.conversationId, runEnded(run.runId));
+    await api.waitFor(run.conversationId, runEnded(run.runId));
     setup.approvals.push({ conversationId: run.conversationId, payloads: part });
   }
   // A workflow's output: the writer's step answers with every payload.
   const writer = await startRun(api, "order-triage", { orderId: "4412", message: `I got the wrong scarf.\n\n${joined(XSS_PAYLOADS.slice(0, 10))}` });
-  await followUntil(api, writer.conversationId, runEnded(writer.runId));
+  await api.waitFor(writer.conversationId, runEnded(writer.runId));
   setup.writerRun = writer.conversationId;
   browser = await browserLaunch;
 }, 180_000);

@@ -7,7 +7,7 @@
  * class that applies to it. Every case is a request a client could send; each one must be refused.
  */
 
-import { ADMIN_TOKEN } from "./light-client.js";
+import { TEST_TOKEN as ADMIN_TOKEN } from "../../support/api-client.js";
 
 /** Ids and names of real things the corpus aims at, so that only the part under test is wrong. */
 export interface FuzzFixtures {

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { inject } from "vitest";
-import { ADMIN_TOKEN } from "./light-client.js";
+import { TEST_TOKEN as ADMIN_TOKEN } from "../../support/api-client.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MAIN = fileURLToPath(new URL("./served-platform-main.ts", import.meta.url));
