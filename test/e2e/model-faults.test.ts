@@ -84,6 +84,8 @@ describe("a misbehaving model, in the browser", () => {
     const slow = page.getByTestId("model-slow");
     await slow.waitFor();
     expect(await slow.textContent()).toMatch(/has not started answering after 0\.3 s; still waiting/);
+    // The run's own status says it too, in the timeline.
+    await page.getByTestId("run-slow").first().waitFor({ state: "attached" });
 
     release();
     await page.locator('[data-testid="message"][data-agent="manager"]').waitFor();

@@ -44,12 +44,18 @@ function RunEntry({ run }: { run: RunSummary }) {
             {run.status === "running" && <span className="spinner" aria-hidden="true" />}
             {STATUS_LABEL[run.status]}
             {run.outcome === "transferred" && " (transferred)"}
+            {run.status === "running" && run.slow !== undefined && " · model slow"}
           </span>
         </div>
         {run.model !== undefined && <p className="run-model">model {run.model}</p>}
         {run.task !== undefined && run.task.trim() !== "" && (
           <p className="run-task" title={run.task}>
             {run.task}
+          </p>
+        )}
+        {run.status === "running" && run.slow !== undefined && (
+          <p className="run-slow" data-testid="run-slow">
+            {run.slow}
           </p>
         )}
         {run.failure !== undefined && (
