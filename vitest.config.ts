@@ -9,8 +9,8 @@ export default defineConfig({
         test: {
           name: "platform",
           include: ["test/**/*.test.ts"],
-          // The fault suite has its own command (npm run test:faults).
-          exclude: ["test/faults/**"],
+          // The fault suite and the cluster's own tests have their own commands (npm run test:faults, test:cluster).
+          exclude: ["test/faults/**", "test/cluster/**"],
           globalSetup: ["test/support/global-redis.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,

@@ -4,7 +4,9 @@ import { z } from "zod";
 import type { ConversationLog } from "../platform/conversation-log.js";
 import type { DeltaPublisher } from "../platform/delta-bus.js";
 import type { Logger } from "../platform/logger.js";
+import { observeModelStep, observeRunEvent } from "../platform/metrics.js";
 import type { ChildJob } from "../platform/queues.js";
+import { withSpan } from "../platform/tracing.js";
 import type { NextStep, RunPorts, Runnable } from "../runtime/next-step.js";
 import type { Config } from "../shared/config.js";
 import type { EventType, NewEvent, StepRecord } from "../shared/events.js";
@@ -155,7 +157,28 @@ export class AgentLoop implements Runnable<ChildResult> {
         `Stopped before the next model call: it would need about ${nextPrompt} tokens and this run has used ${state.usage.totalTokens} of its ${tokenBudget}-token budget (SWITCHBOARD_TOKEN_BUDGET).`,
       );
     }
-    const turn = await this.streamWithRetries(state, agent, tools);
+    const began = performance.now();
+    // One span per model call (GenAI semantic conventions), a child of the run's span.
+    const turn = await withSpan(
+      `chat ${state.model}`,
+      {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.system": "openai",
+        "gen_ai.request.model": state.model,
+        "switchboard.agent": agent.name,
+        "switchboard.run.id": state.job.runId,
+        "switchboard.step": state.steps.length,
+      },
+      async (span) => {
+        const answered = await this.streamWithRetries(state, agent, tools);
+        span.setAttributes({
+          "gen_ai.usage.input_tokens": answered.usage.promptTokens,
+          "gen_ai.usage.output_tokens": answered.usage.completionTokens,
+          "switchboard.tool_calls": answered.toolCalls.length,
+        });
+        return answered;
+      },
+    );
     const step: StepRecord = {
       step: state.steps.length,
       latencyMs: Math.round(turn.latencyMs * 100) / 100,
@@ -163,6 +186,7 @@ export class AgentLoop implements Runnable<ChildResult> {
       costUsd: costOf(state.model, turn.usage),
       tools: turn.toolCalls.map((call) => call.function.name),
     };
+    observeModelStep(agent.name, state.model, { ...step, latencyMs: performance.now() - began });
     state.steps.push(step);
     state.usage = {
       promptTokens: state.usage.promptTokens + turn.usage.promptTokens,
@@ -482,7 +506,9 @@ export class AgentLoop implements Runnable<ChildResult> {
   /** Appends an event whose key is unique within the run, so a retried step does not log it twice. */
   private async emit(state: RunState, key: string, event: NewEvent): Promise<void> {
     const { conversationId, runId, agent } = state.job;
-    await this.deps.conversationLog.append(conversationId, { ...event, agent, runId } as NewEvent, `${runId}:${key}`);
+    const appended = await this.deps.conversationLog.append(conversationId, { ...event, agent, runId } as NewEvent, `${runId}:${key}`);
+    // Counted when first written: the same event again (a retried step) is not a second run.
+    if (appended.created) observeRunEvent(state.job, event.type);
   }
 }
 

@@ -1,13 +1,14 @@
 import type OpenAI from "openai";
-import type { Redis } from "ioredis";
-import { AgentRegistry } from "../platform/agent-registry.js";
+import { AgentRegistry, type RegistryChange } from "../platform/agent-registry.js";
 import { Approvals } from "../platform/approvals.js";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { Conversations } from "../platform/conversations.js";
 import { DeltaPublisher } from "../platform/delta-bus.js";
+import { connectionStates, PROCESS_NAME, Readiness, type AgentsHealth, type AgentsHealthSource } from "../platform/health.js";
 import type { Logger } from "../platform/logger.js";
-import { Queues } from "../platform/queues.js";
-import { connectRedis } from "../platform/redis.js";
+import { countRedisErrors, queueCounts, queueStates, registerQueueSource } from "../platform/metrics.js";
+import { Queues, queueLayout } from "../platform/queues.js";
+import { connectRedis, ShardedSubscriber, type RedisClient, type RedisTarget } from "../platform/redis.js";
 import type { Runnable } from "../runtime/next-step.js";
 import { RunHost } from "../runtime/run-host.js";
 import type { Config } from "../shared/config.js";
@@ -21,17 +22,20 @@ import type { AnyTool } from "./define-tool.js";
 import { createModelClient } from "./model/model-client.js";
 import { RegistryDirectory } from "./registry-directory.js";
 import { RunStore } from "./run-state.js";
+import { startOpsListener, type OpsListener } from "./ops-listener.js";
 import { loadSpecialists } from "./specialists-folder.js";
 import { collectTools, seedRegistry, toolSummaries } from "./team-seed.js";
 
-export interface RunningAgents {
+export interface RunningAgents extends AgentsHealthSource {
   workers: AgentWorkers;
+  /** The /health, /ready and /metrics listener (`SWITCHBOARD_AGENTS_PORT`), when asked for one. */
+  ops: OpsListener | undefined;
   close(): Promise<void>;
 }
 
 /** What an agents process shares with the work it hosts besides agent runs (workflow runs). */
 export interface AgentServices {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   config: Config;
   log: Logger;
@@ -66,7 +70,7 @@ const RESYNC_MS = 5000;
  */
 export async function startAgents(options: {
   config: Config;
-  redisUrl: string;
+  redis: RedisTarget;
   log: Logger;
   agents: AgentDefinition[];
   catalogDir?: string;
@@ -74,13 +78,45 @@ export async function startAgents(options: {
   /** The model client; absent, the configured one (a test passes a scripted model here). */
   model?: OpenAI;
   hosted?: HostedWork;
+  /**
+   * A port for /health, /ready and /metrics (the agents process run alone: `SWITCHBOARD_AGENTS_PORT`);
+   * absent, none. It listens before the team starts, so /ready answers 503 while it does.
+   */
+  opsPort?: number;
 }): Promise<RunningAgents> {
-  const { config, redisUrl } = options;
+  const { config, redis: target } = options;
   const log = options.log.child({ component: "agents" });
   const keys = keyNames(config.prefix);
-  const redis = await connectRedis(redisUrl, { name: "agents" });
-  const workerConnection = await connectRedis(redisUrl, { blocking: true, name: "agents-workers" });
-  const subscriber = await connectRedis(redisUrl, { blocking: true, name: "agents-registry" });
+  const readiness = new Readiness();
+  const redis = await connectRedis(target, { name: "agents" });
+  const workerConnection = await connectRedis(target, { blocking: true, name: "agents-workers" });
+  const subscriber = await ShardedSubscriber.connect(target, "agents-registry");
+  const connections = { agents: redis, "agents-workers": workerConnection, "agents-registry": subscriber.connection };
+  for (const [name, connection] of Object.entries(connections)) countRedisErrors(connection, name, log);
+  let workers: AgentWorkers | undefined;
+  const health = (): AgentsHealth => {
+    const states = connectionStates(connections);
+    const byQueue = workers?.health() ?? {};
+    const stopped = Object.keys(byQueue).filter((queue) => !byQueue[queue]?.running || byQueue[queue]?.paused);
+    const problem =
+      readiness.state !== "ready"
+        ? `the agents are ${readiness.state}`
+        : states.down.length > 0
+          ? `Redis connections not connected: ${states.down.join(", ")}`
+          : stopped.length > 0
+            ? `workers not running: ${stopped.join(", ")}`
+            : undefined;
+    return {
+      ok: problem === undefined,
+      worker: PROCESS_NAME,
+      state: readiness.state,
+      workers: byQueue,
+      connections: states.states,
+      ...(problem ? { problem } : {}),
+    };
+  };
+  const ready = () => readiness.state === "ready" && connectionStates(connections).down.length === 0;
+  const ops = options.opsPort === undefined ? undefined : await startOpsListener({ config, port: options.opsPort, redis, health, ready, log });
 
   const code = [...options.agents, ...(options.specialistsDir ? await loadSpecialists(options.specialistsDir) : [])];
   const tools = collectTools(code, options.hosted?.tools ?? []);
@@ -91,9 +127,9 @@ export async function startAgents(options: {
 
   const directory = new RegistryDirectory(registry, tools, log);
   await directory.refresh();
-  const queues = new Queues(redis, keys);
+  const queues = new Queues(redis, keys, queueLayout(config));
   const conversationLog = new ConversationLog(redis, keys, log, config.retention);
-  const conversations = new Conversations(redis, keys);
+  const conversations = new Conversations(redis, keys, config.shards);
   const approvals = new Approvals(redis, keys, conversationLog, queues);
   const services: AgentServices = {
     redis,
@@ -111,37 +147,63 @@ export async function startAgents(options: {
   };
   const host = <R>(runnable: Runnable<R>) => new RunHost(runnable, queues, approvals, (id) => conversations.owner(id));
   const agentHost = host(new AgentLoop({ ...services, runs: new RunStore(redis, keys) }));
-  const workers = new AgentWorkers(workerConnection, keys, (job, token) => agentHost.process(job, token), config, log);
+  const team = new AgentWorkers(workerConnection, queues.prefixes(), (job, token) => agentHost.process(job, token), config, log);
+  workers = team;
+  const fixedQueues: string[] = [];
   for (const { queue, runnable } of (await options.hosted?.prepare(services)) ?? []) {
     const hosted = host(runnable);
-    await workers.startFixed(queue, (job, token) => hosted.process(job, token));
+    await team.startFixed(queue, (job, token) => hosted.process(job, token));
+    fixedQueues.push(queue);
   }
-  await workers.reconcile(directory);
+  await team.reconcile(directory);
 
   let syncing = Promise.resolve();
-  const sync = () => {
+  /** `resync`: read the registry's version whatever was announced (an announcement may have been missed). */
+  const sync = (resync = false) => {
     syncing = syncing
-      .then(() => directory.refresh())
-      .then(() => workers.reconcile(directory))
+      .then(() => (resync ? directory.resync() : directory.refresh()))
+      .then(() => team.reconcile(directory))
       .catch((error: unknown) => log.error({ err: error }, "could not bring the team up to date; retrying on the next change"));
     return syncing;
   };
-  subscriber.on("message", () => void sync());
-  await subscriber.subscribe(keys.agentsChanged());
-  const timer = setInterval(() => void sync(), RESYNC_MS);
+  await subscriber.subscribe(keys.agentsChanged(), (message) => {
+    try {
+      directory.noteChange((JSON.parse(message) as RegistryChange).version);
+      void sync();
+    } catch {
+      void sync(true);
+    }
+  });
+  subscriber.onResubscribed(() => void sync(true));
+  const timer = setInterval(() => void sync(true), RESYNC_MS);
   timer.unref();
-  log.info({ agents: workers.running(), model: config.model.offline ? "offline" : config.model.defaultModel }, "agents ready");
+  // The queue gauge of /metrics: every agent's queue and the hosted ones (workflows).
+  const unregisterQueues = registerQueueSource(config.prefix, () =>
+    queueCounts([...directory.list().map((agent) => agent.name), ...fixedQueues], (name) => queues.jobCounts(name, ...queueStates())),
+  );
+  readiness.ready();
+  log.info(
+    { agents: team.running(), worker: team.name, model: config.model.offline ? "offline" : config.model.defaultModel, ...(ops ? { opsUrl: ops.url } : {}) },
+    "agents ready",
+  );
 
   let closing: Promise<void> | undefined;
   return {
-    workers,
+    workers: team,
+    ops,
+    health,
+    ready,
     close: () =>
       (closing ??= (async () => {
+        // Readiness says "stopping" at once; health and metrics go on answering while runs drain.
+        readiness.stopping();
+        unregisterQueues();
         clearInterval(timer);
-        subscriber.disconnect();
+        await subscriber.close();
         await syncing;
-        const left = await workers.close(config.workers.drainMs);
+        const left = await team.close(config.workers.drainMs);
         await queues.close();
+        await ops?.close();
         if (left.length === 0) {
           await workerConnection.quit();
           await redis.quit();

@@ -7,12 +7,15 @@ import type { AnyTool } from "./define-tool.js";
 
 /**
  * The team as the registry holds it, turned into runnable definitions with this process's tools.
- * `refresh()` costs one GET when nothing changed, so the runtime calls it at the start of every
- * job and routing always sees the registry as it is.
+ * The runtime calls `refresh()` at the start of every job; it costs nothing until the registry's
+ * change announcements (`noteChange`) or the periodic `resync` say the team changed, and then one
+ * GET of the version and one read of the registry.
  */
 export class RegistryDirectory implements AgentDirectory {
   private agents = new Map<string, AgentDefinition>();
   private loadedVersion = -1;
+  /** The registry may hold another version than the one loaded: the next refresh reads it. */
+  private stale = true;
   private loading: Promise<void> | undefined;
 
   constructor(
@@ -29,23 +32,42 @@ export class RegistryDirectory implements AgentDirectory {
     return [...this.agents.values()];
   }
 
+  /** A change was announced with the registry's version after it. */
+  noteChange(version: number): void {
+    if (version !== this.loadedVersion) this.stale = true;
+  }
+
   async refresh(): Promise<void> {
-    const version = await this.registry.version();
-    if (version === this.loadedVersion) return;
+    if (!this.stale) return;
     // Concurrent jobs share one reload.
-    this.loading ??= this.reload(version).finally(() => (this.loading = undefined));
+    this.loading ??= this.reload().finally(() => (this.loading = undefined));
     await this.loading;
   }
 
-  private async reload(version: number): Promise<void> {
-    const next = new Map<string, AgentDefinition>();
-    for (const spec of await this.registry.list()) {
-      if (!spec.enabled) continue;
-      const definition = this.toDefinition(spec);
-      if (definition) next.set(spec.name, definition);
+  /** Reads the version from Redis whatever was announced: the safety net for an announcement missed. */
+  async resync(): Promise<void> {
+    this.stale = true;
+    await this.refresh();
+  }
+
+  private async reload(): Promise<void> {
+    // Cleared first: a change announced while this reads marks the view stale again.
+    this.stale = false;
+    try {
+      const version = await this.registry.version();
+      if (version === this.loadedVersion) return;
+      const next = new Map<string, AgentDefinition>();
+      for (const spec of await this.registry.list()) {
+        if (!spec.enabled) continue;
+        const definition = this.toDefinition(spec);
+        if (definition) next.set(spec.name, definition);
+      }
+      this.agents = next;
+      this.loadedVersion = version;
+    } catch (error) {
+      this.stale = true;
+      throw error;
     }
-    this.agents = next;
-    this.loadedVersion = version;
   }
 
   private toDefinition(spec: AgentSpec): AgentDefinition | undefined {

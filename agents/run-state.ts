@@ -1,9 +1,9 @@
-import type { Redis } from "ioredis";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { z } from "zod";
 import { StepRecord, Usage } from "../shared/events.js";
 import { TurnJob, WorkflowJob } from "../shared/jobs.js";
 import type { Keys } from "../shared/keys.js";
+import type { RedisClient } from "../platform/redis.js";
 
 export const RUN_STATE_VERSION = 2;
 
@@ -53,7 +53,7 @@ const FINISHED_TTL_SECONDS = 7 * 24 * 3600;
 
 export class RunStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Queues } from "../platform/queues.js";
+import { Queues, queueLayout } from "../platform/queues.js";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { Conversations } from "../platform/conversations.js";
 import { createLogger } from "../platform/logger.js";
 import { LogTail } from "../platform/log-tail.js";
-import { connectRedis } from "../platform/redis.js";
+import { connectRedis, ShardedSubscriber } from "../platform/redis.js";
 import { findRedisServer, spawnRedis } from "../platform/redis-server.js";
 import { MessageIntake } from "../server/message-intake.js";
 import type { Event } from "../shared/events.js";
@@ -61,9 +61,10 @@ try {
   const agents = await startProcess("bin/agents.ts", env, /agents ready|"msg":"agents ready"/);
   const conversationLog = new ConversationLog(redis, keys, log, 10_000);
   const conversations = new Conversations(redis, keys);
-  const queues = new Queues(redis, keys);
+  const queues = new Queues(redis, keys, queueLayout({ shards: 1, redisCluster: undefined }));
   const intake = new MessageIntake(conversationLog, conversations, queues);
-  const tail = new LogTail(reader, redis, keys, conversationLog, log);
+  const subscriber = await ShardedSubscriber.connect(redisUrl, "bench-tail");
+  const tail = new LogTail(subscriber, redis, keys, conversationLog, log);
 
   const failures: string[] = [];
   /** One turn: post durably, then follow the log until the specialist's answer and run end. */
@@ -160,6 +161,7 @@ try {
   const fsync = await fsyncBench(binary, Math.max(200, Math.round(SAMPLES / 2)));
 
   await tail.close();
+  await subscriber.close();
   await queues.close();
   const load = `load average (1 min) ${loadAtStart.toFixed(2)} at the start, ${(os.loadavg()[0] ?? Number.NaN).toFixed(2)} at the end`;
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}, Redis ${await redisVersion(redis)}; ${load}`;

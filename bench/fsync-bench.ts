@@ -4,7 +4,7 @@ import path from "node:path";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { Conversations } from "../platform/conversations.js";
 import { createLogger } from "../platform/logger.js";
-import { Queues } from "../platform/queues.js";
+import { Queues, queueLayout } from "../platform/queues.js";
 import { connectRedis } from "../platform/redis.js";
 import { spawnRedis, type RedisFsync } from "../platform/redis-server.js";
 import { MessageIntake } from "../server/message-intake.js";
@@ -30,7 +30,7 @@ export async function fsyncBench(binary: string, samples: number): Promise<Fsync
       const server = await spawnRedis({ binary, dir, persistent: true, fsync });
       const redis = await connectRedis(`redis://127.0.0.1:${server.port}`);
       const conversations = new Conversations(redis, keys);
-      const queues = new Queues(redis, keys);
+      const queues = new Queues(redis, keys, queueLayout({ shards: 1, redisCluster: undefined }));
       const intake = new MessageIntake(new ConversationLog(redis, keys, log, 10_000), conversations, queues);
       const conversation = await conversations.create("bench", "fsync");
       return { fsync, dir, server, redis, queues, intake, conversationId: conversation.id, latencies: [] as number[] };

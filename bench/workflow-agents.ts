@@ -11,7 +11,7 @@ run(async () => {
   const workflows = await loadWorkflows({ code: benchWorkflows(), tools: [] });
   const agents = await startAgents({
     config,
-    redisUrl: config.redisUrl,
+    redis: config.redisUrl,
     log,
     agents: withWorkflowsOnManager(await builtInAgents(), workflows),
     hosted: hostWorkflows(workflows),

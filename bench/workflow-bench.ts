@@ -2,8 +2,8 @@ import { ConversationLog } from "../platform/conversation-log.js";
 import { Conversations } from "../platform/conversations.js";
 import type { Logger } from "../platform/logger.js";
 import { LogTail } from "../platform/log-tail.js";
-import { Queues } from "../platform/queues.js";
-import { connectRedis } from "../platform/redis.js";
+import { Queues, queueLayout } from "../platform/queues.js";
+import { connectRedis, ShardedSubscriber } from "../platform/redis.js";
 import { WorkflowRegistry } from "../platform/workflow-registry.js";
 import { WorkflowRuns } from "../platform/workflow-runs.js";
 import { newWorkflowRunId } from "../server/routes/workflows.js";
@@ -52,14 +52,14 @@ export async function workflowBench(options: {
 }): Promise<WorkflowFigures> {
   const keys = keyNames(options.prefix);
   const redis = await connectRedis(options.redisUrl);
-  const tailConnection = await connectRedis(options.redisUrl, { blocking: true });
+  const subscriber = await ShardedSubscriber.connect(options.redisUrl, "bench-tail");
   const hopWorker = await connectRedis(options.redisUrl, { blocking: true });
   const flowWorker = await connectRedis(options.redisUrl, { blocking: true });
   const conversationLog = new ConversationLog(redis, keys, options.log, 10_000);
   const conversations = new Conversations(redis, keys);
-  const queues = new Queues(redis, keys);
+  const queues = new Queues(redis, keys, queueLayout({ shards: 1, redisCluster: undefined }));
   const runs = new WorkflowRuns(redis, keys, conversationLog, queues, new WorkflowRegistry(redis, keys));
-  const tail = new LogTail(tailConnection, redis, keys, conversationLog, options.log);
+  const tail = new LogTail(subscriber, redis, keys, conversationLog, options.log);
   const hopper = await openBullmqHop(redis, hopWorker, "{wffloor}");
   const flows = await openFlowFloor(redis, flowWorker, "{wffloor}", FAN_OUT, options.concurrency);
 
@@ -126,7 +126,7 @@ export async function workflowBench(options: {
   await flows.close();
   await queues.close();
   redis.disconnect();
-  tailConnection.disconnect();
+  await subscriber.close();
   hopWorker.disconnect();
   flowWorker.disconnect();
 

@@ -1,12 +1,13 @@
-import { ensureRedis } from "../platform/redis-server.js";
+// First: it starts OpenTelemetry, when configured, before anything else loads.
+import "./tracing.js";
 import { startConfiguredAgents } from "./configured-agents.js";
-import { loadConfiguration, onShutdown, run } from "./bootstrap.js";
+import { connectTarget, loadConfiguration, onShutdown, run } from "./bootstrap.js";
 
 /** `npm run start:agents`: the agent workers alone; run as many as the load needs. */
 run(async () => {
   const { config, log } = loadConfiguration();
-  const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log, fsync: config.redisFsync });
-  const agents = await startConfiguredAgents(config, redis.url, log);
+  const redis = await connectTarget(config, log);
+  const agents = await startConfiguredAgents(config, redis.target, log, { opsPort: config.agentsPort });
   onShutdown(log, async () => {
     await agents.close();
     await redis.stop();

@@ -2,7 +2,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import dotenv from "dotenv";
 import { createLogger, type Logger } from "../platform/logger.js";
-import { RedisUnavailableError } from "../platform/redis-server.js";
+import { ensureRedis, RedisUnavailableError } from "../platform/redis-server.js";
+import type { RedisTarget } from "../platform/redis.js";
+import { shutdownTracing } from "../platform/tracing.js";
 import { parseConfig, type Config } from "../shared/config.js";
 import { ConfigurationError } from "../agents/errors.js";
 
@@ -15,6 +17,16 @@ export function loadConfiguration(): { config: Config; log: Logger } {
     process.exit(1);
   }
   return { config: parsed.config, log: createLogger(parsed.config.logLevel) };
+}
+
+/**
+ * The Redis to use: the cluster REDIS_CLUSTER_NODES names, else the server of REDIS_URL, else the
+ * private one this process starts (or finds left running) under the data folder.
+ */
+export async function connectTarget(config: Config, log: Logger): Promise<{ target: RedisTarget; stop(): Promise<void> }> {
+  if (config.redisCluster) return { target: { cluster: config.redisCluster }, stop: async () => {} };
+  const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log, fsync: config.redisFsync });
+  return { target: redis.url, stop: () => redis.stop() };
 }
 
 /** Runs `main`; a startup failure a person can fix is printed as a message, not a stack trace. */
@@ -40,13 +52,16 @@ export function onShutdown(log: Logger, close: () => Promise<void>): void {
     }
     stopping = true;
     log.info({ signal }, "shutting down");
-    close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    // The spans not exported yet go out before the exit (nothing to do when tracing is off).
+    close()
+      .then(() => shutdownTracing().catch((error: unknown) => log.warn({ err: error }, "could not export the last traces")))
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));

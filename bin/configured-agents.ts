@@ -1,6 +1,7 @@
 import { startAgents, type RunningAgents } from "../agents/agents-process.js";
 import { builtInAgents } from "../agents/team/built-in-team.js";
 import type { Logger } from "../platform/logger.js";
+import type { RedisTarget } from "../platform/redis.js";
 import type { Config } from "../shared/config.js";
 import { shippedWorkflows, shippedWorkflowTools } from "../workflows/shipped.js";
 import { hostWorkflows, loadWorkflows, withWorkflowsOnManager } from "../workflows/workflows-hosting.js";
@@ -9,15 +10,21 @@ import { hostWorkflows, loadWorkflows, withWorkflowsOnManager } from "../workflo
  * The agents process as configured: the built-in team, the specialists folder and the catalog, and
  * the workflows (shipped and from the catalog), which the manager may run as tools.
  */
-export async function startConfiguredAgents(config: Config, redisUrl: string, log: Logger): Promise<RunningAgents> {
+export async function startConfiguredAgents(
+  config: Config,
+  redis: RedisTarget,
+  log: Logger,
+  options: { opsPort?: number | undefined } = {},
+): Promise<RunningAgents> {
   const workflows = await loadWorkflows({ code: shippedWorkflows, tools: shippedWorkflowTools, catalogDir: config.catalogDir });
   return startAgents({
     config,
-    redisUrl,
+    redis,
     log,
     agents: withWorkflowsOnManager(await builtInAgents(), workflows),
     catalogDir: config.catalogDir,
     specialistsDir: config.specialistsDir,
     hosted: hostWorkflows(workflows),
+    ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
   });
 }

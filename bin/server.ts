@@ -1,14 +1,15 @@
-import { ensureRedis } from "../platform/redis-server.js";
+// First: it starts OpenTelemetry, when configured, before anything else loads.
+import "./tracing.js";
 import { startServer } from "../server/server-process.js";
 import { ensureClientBuilt } from "./client-build.js";
-import { loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
+import { connectTarget, loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
 
 /** `npm run start:server`: the HTTP API and gateway alone; scale it out beside agents processes. */
 run(async () => {
   const { config, log } = loadConfiguration();
   await ensureClientBuilt(log);
-  const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log, fsync: config.redisFsync });
-  const server = await startServer({ config, redisUrl: redis.url, log });
+  const redis = await connectTarget(config, log);
+  const server = await startServer({ config, redis: redis.target, log });
   saveEndpoint(config.dataDir, server.url, server.token);
   onShutdown(log, async () => {
     await server.close();

@@ -1,20 +1,24 @@
-import { ensureRedis } from "../platform/redis-server.js";
+// First: it starts OpenTelemetry, when configured, before anything else loads.
+import "./tracing.js";
 import { startServer } from "../server/server-process.js";
 import { ensureClientBuilt } from "./client-build.js";
 import { startConfiguredAgents } from "./configured-agents.js";
-import { loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
+import { connectTarget, loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
 
 /** `npm start`: Redis (private unless REDIS_URL is set), the agents and the server in one process. */
 run(async () => {
   const { config, log } = loadConfiguration();
   await ensureClientBuilt(log);
-  const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log, fsync: config.redisFsync });
-  const agents = await startConfiguredAgents(config, redis.url, log);
-  const server = await startServer({ config, redisUrl: redis.url, log });
+  const redis = await connectTarget(config, log);
+  const agents = await startConfiguredAgents(config, redis.target, log);
+  // The server's /api/health and /api/ready cover these agents too (no SWITCHBOARD_AGENTS_PORT here).
+  const server = await startServer({ config, redis: redis.target, log, agents: () => agents });
   saveEndpoint(config.dataDir, server.url, server.token);
   onShutdown(log, async () => {
-    await server.close();
+    // Readiness says 503 first; the server goes on serving (and streaming the runs in flight) while they drain.
+    server.beginShutdown();
     await agents.close();
+    await server.close();
     await redis.stop();
   });
   process.stdout.write(

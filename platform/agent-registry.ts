@@ -1,16 +1,24 @@
-import type { Redis } from "ioredis";
 import { AGENT_SPEC_VERSION, AgentSpec, ToolSummary, type AgentSource, type AgentSpecFields } from "../shared/agent-spec.js";
 import type { Keys } from "../shared/keys.js";
 import type { Logger } from "./logger.js";
+import type { RedisClient } from "./redis.js";
+
+/** What a registry change announces: the agents it touched and the registry's version after it. */
+export interface RegistryChange {
+  agents: string[];
+  change: "created" | "updated" | "deleted";
+  version: number;
+}
 
 /**
  * The one registry of agents, in Redis: code, catalog files and the API all write here, and every
- * agents process builds its team from it. Each change bumps a version and is announced on a
- * channel, so running processes start or stop workers within moments.
+ * agents process builds its team from it. Each change bumps a version and is announced, with that
+ * version, on a sharded channel, so running processes start or stop workers within moments and know
+ * the current version without asking Redis for it on every job.
  */
 export class AgentRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly log: Logger,
   ) {}
@@ -77,8 +85,15 @@ export class AgentRegistry {
     await this.redis.hset(this.keys.tools(), Object.fromEntries(tools.map((tool) => [tool.name, JSON.stringify(tool)])));
   }
 
-  private async announce(agents: string[], change: "created" | "updated" | "deleted"): Promise<void> {
-    await this.redis.multi().incr(this.keys.agentsVersion()).publish(this.keys.agentsChanged(), JSON.stringify({ agents, change })).exec();
+  /**
+   * Two single-key commands, not a transaction (the version key and the channel hash to different
+   * slots): a writer that stops between them leaves a bumped version unannounced, which the
+   * agents processes' periodic re-read picks up.
+   */
+  private async announce(agents: string[], change: RegistryChange["change"]): Promise<void> {
+    const version = await this.redis.incr(this.keys.agentsVersion());
+    const announced: RegistryChange = { agents, change, version };
+    await this.redis.spublish(this.keys.agentsChanged(), JSON.stringify(announced));
   }
 }
 

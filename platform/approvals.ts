@@ -1,10 +1,10 @@
-import type { Redis } from "ioredis";
 import { APPROVAL_VERSION, Approval } from "../shared/approval.js";
 import type { AgentName } from "../shared/agent-name.js";
 import type { ApprovalDecision } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import type { ConversationLog } from "./conversation-log.js";
 import type { Queues } from "./queues.js";
+import type { RedisClient } from "./redis.js";
 
 /**
  * Writes a decision if the record is still the pending one the caller read. A pending approval is
@@ -40,7 +40,7 @@ type DecideCommand = {
  */
 export class Approvals {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly conversationLog: ConversationLog,
     private readonly queues: Queues,
@@ -169,7 +169,7 @@ export class Approvals {
       },
       `${approval.id}:resolved`,
     );
-    await this.queues.wake(approval.job.queue, approval.job.id);
+    await this.queues.wake({ conversationId: approval.conversationId }, approval.job.queue, approval.job.id);
   }
 
   private async followUpIfRecent(approval: Approval): Promise<void> {

@@ -1,14 +1,17 @@
-import type { Redis } from "ioredis";
 import { EVENT_SCHEMA_VERSION, Event, type EventType, type NewEvent } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import type { Logger } from "./logger.js";
+import type { RedisClient } from "./redis.js";
 
 /**
  * Checks the dedup index and appends in one atomic step, so a retried producer gets back the id it
  * already wrote instead of a second copy (Redis 7 has no idempotent XADD of its own). In the same
  * step it writes the state the event reports (a workflow run's journal entry) into the hash KEYS[3],
  * whether or not the event is new, and reads one field of that hash back (a cancel request).
- * ARGV: key, payload, maxlen, ttl, field to read ('' for none), then field/value pairs to write.
+ * A new entry is announced on the sharded channel KEYS[4] as `<previous entry's id> <id> <event>`:
+ * a follower whose cursor is the previous id takes it as it is, one behind reads the log instead.
+ * All four keys carry the conversation's hash tag: one slot. ARGV: key, payload, maxlen, ttl, field
+ * to read ('' for none), then field/value pairs to write.
  */
 const APPEND_SCRIPT = `
 for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
@@ -18,11 +21,13 @@ if ARGV[1] ~= '' then
   local existing = redis.call('HGET', KEYS[2], ARGV[1])
   if existing then return {existing, 0, watched} end
 end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
 if ARGV[1] ~= '' then
   redis.call('HSET', KEYS[2], ARGV[1], id)
   redis.call('EXPIRE', KEYS[2], ARGV[4])
 end
+redis.call('SPUBLISH', KEYS[4], (last and last[1] or '0') .. ' ' .. id .. ' ' .. ARGV[2])
 return {id, 1, watched}
 `;
 
@@ -39,12 +44,12 @@ export interface Appended {
 
 export class ConversationLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly log: Logger,
     private readonly retention: number,
   ) {
-    if (!("sbAppend" in redis)) redis.defineCommand("sbAppend", { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    if (!("sbAppend" in redis)) redis.defineCommand("sbAppend", { numberOfKeys: 4, lua: APPEND_SCRIPT });
   }
 
   /**
@@ -84,6 +89,7 @@ export class ConversationLog {
       this.keys.events(conversationId),
       this.keys.dedup(conversationId),
       record,
+      this.keys.appended(conversationId),
       key,
       payload,
       this.retention,
@@ -138,6 +144,7 @@ type AppendCommand = {
     stream: string,
     dedup: string,
     record: string,
+    channel: string,
     key: string,
     payload: string,
     maxLen: number,

@@ -1,24 +1,28 @@
-import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import { randomBytes, randomInt } from "node:crypto";
 import type { Conversation } from "../shared/api.js";
-import type { Keys } from "../shared/keys.js";
+import { shardedConversationId, type Keys } from "../shared/keys.js";
+import type { RedisClient } from "./redis.js";
 
 /** Conversation metadata and who owns each one. */
 export class Conversations {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
+    /** New conversations are spread evenly over this many shards (SWITCHBOARD_SHARDS). */
+    private readonly shards = 1,
   ) {}
 
+  /**
+   * A new conversation in a random shard. Two writes in different slots, no transaction: the
+   * metadata first, so a crash between them leaves a conversation nobody lists (its id never
+   * reached the client), never a listed one without metadata.
+   */
   async create(owner: string, title?: string): Promise<Conversation> {
-    const id = `c${randomBytes(12).toString("base64url")}`.replace(/[^a-zA-Z0-9_-]/g, "");
+    const id = shardedConversationId(randomInt(this.shards), randomBytes(15).toString("base64url"));
     const createdAt = new Date().toISOString();
     const conversation = { id, title: title || "New conversation", createdAt };
-    await this.redis
-      .multi()
-      .hset(this.keys.meta(id), { owner, title: conversation.title, createdAt })
-      .zadd(this.keys.ownerConversations(owner), Date.now(), id)
-      .exec();
+    await this.redis.hset(this.keys.meta(id), { owner, title: conversation.title, createdAt });
+    await this.redis.zadd(this.keys.ownerConversations(owner), Date.now(), id);
     return conversation;
   }
 

@@ -1,18 +1,19 @@
-import type { Redis } from "ioredis";
 import type { MessageDelta } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import type { Logger } from "./logger.js";
+import type { RedisClient } from "./redis.js";
 
 /**
- * Token deltas are live-only: published on the conversation's channel, never stored. Deltas of one
- * tick are coalesced per run into one message, so a fast model does not cost a PUBLISH per word.
+ * Token deltas are live-only: published on the conversation's sharded channel (SPUBLISH, in the
+ * conversation's slot, so only the servers that follow it hear of it), never stored. Deltas of one
+ * tick are coalesced per run into one message, so a fast model does not cost a publish per word.
  */
 export class DeltaPublisher {
   private readonly buffered = new Map<string, MessageDelta>();
   private scheduled = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly log: Logger,
   ) {}
@@ -31,7 +32,7 @@ export class DeltaPublisher {
   private flush(): void {
     this.scheduled = false;
     for (const delta of this.buffered.values()) {
-      this.redis.publish(this.keys.deltas(delta.conversationId), JSON.stringify(delta)).catch((error: unknown) => {
+      this.redis.spublish(this.keys.deltas(delta.conversationId), JSON.stringify(delta)).catch((error: unknown) => {
         // Deltas are a live preview; the final message is durable, so a lost delta is only logged.
         this.log.warn({ err: error, conversationId: delta.conversationId }, "could not publish a token delta");
       });

@@ -1,9 +1,9 @@
-import type { Redis } from "ioredis";
 import type { Event } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import { compareStreamIds } from "../shared/stream-id.js";
-import type { ConversationLog } from "./conversation-log.js";
+import { parseEntry, type ConversationLog } from "./conversation-log.js";
 import type { Logger } from "./logger.js";
+import type { RedisClient, ShardedSubscriber } from "./redis.js";
 
 type Listener = (event: Event) => void;
 
@@ -17,45 +17,69 @@ interface Subscriber {
   stopped: boolean;
 }
 
+/** One followed conversation: its channel, the newest entry read, and who gets its events. */
 interface Tailed {
+  conversationId: string;
+  channel: string;
   cursor: string;
   subscribers: Set<Subscriber>;
+  /** Subscribed on the channel: from here on every new entry is announced. */
+  live: boolean;
+  /** A read of the log after `cursor` is in flight; `again` asks it for one more round. */
+  reading: boolean;
+  again: boolean;
+  stopped: boolean;
+  onMessage: (message: string) => void;
 }
 
-const BLOCK_MS = 5000;
-const BATCH = 500;
+/** The tail's state as a health check reports it. */
+export interface TailHealth {
+  ok: boolean;
+  /**
+   * `following`: conversations are followed and their announcements arrive; `idle`: none is
+   * followed; `failing`: a subscription or a read of some conversation keeps failing (it is
+   * retried); `disconnected`: the subscriber connection is down; `closed`: the server is stopping.
+   */
+  state: "following" | "idle" | "failing" | "disconnected" | "closed";
+  /** Since the last announcement or read that answered, in ms; null before the first. */
+  lastReadAgoMs: number | null;
+  problem?: string;
+}
+
 /** Entries per XRANGE while catching up: reads repeat until the follower has everything. */
 const PAGE = 1000;
 
 type RawEntry = [id: string, fields: string[]];
 
 /**
- * Follows many conversation logs over one dedicated blocking connection (one XREAD for all of
- * them). A new subscription interrupts the block with CLIENT UNBLOCK so it starts at once.
- * In Redis Cluster one XREAD may only name keys of one slot; this tail is for a single shard.
+ * Follows conversation logs for many subscribers. Each followed conversation is one sharded
+ * pub/sub channel in the conversation's slot, on which the append script announces every new
+ * entry with the id of the entry before it: when that is the cursor, the entry is delivered as it
+ * came, with no read at all; otherwise (just subscribed, a notification missed, a reconnect) the
+ * tail reads the log after its cursor (XRANGE, no blocking) until it has caught up. So Redis works
+ * in proportion to the events appended, not to the conversations followed, and every follow is a
+ * single-slot command on the slot's own master.
  */
 export class LogTail {
   private readonly tailed = new Map<string, Tailed>();
-  private blockingId: number | undefined;
+  private readonly reads = new Set<Promise<void>>();
   private closed = false;
-  private wake: (() => void) | undefined;
-  private readonly loop: Promise<void>;
+  private readonly stopResubscribed: () => void;
+  /** Conversations whose last subscription attempt or read failed. */
+  private readonly failing = new Set<string>();
+  private lastOkAt: number | undefined;
 
   constructor(
-    private readonly blocking: Redis,
-    private readonly control: Redis,
+    private readonly subscriber: ShardedSubscriber,
+    private readonly control: RedisClient,
     private readonly keys: Keys,
     private readonly conversationLog: ConversationLog,
     private readonly log: Logger,
   ) {
-    // A reconnect (Redis restarted) gives the blocking connection a new client id, and ioredis
-    // sends the XREAD it was blocked in again on it. The old id would make every later interrupt
-    // miss (each new follow then waits out the block) or unblock some other client: forget it, and
-    // the loop reads the new one once that XREAD returns.
-    blocking.on("ready", () => {
-      this.blockingId = undefined;
+    // Announcements made while the subscription was down are lost: read what came meanwhile.
+    this.stopResubscribed = subscriber.onResubscribed(() => {
+      for (const tailed of this.tailed.values()) if (tailed.live) this.pull(tailed);
     });
-    this.loop = this.run();
   }
 
   /**
@@ -67,17 +91,16 @@ export class LogTail {
     const existing = this.tailed.get(conversationId);
     if (existing) {
       existing.subscribers.add(subscriber);
-      if (compareStreamIds(after, existing.cursor) < 0) void this.catchUp(conversationId, subscriber, existing.cursor);
+      if (compareStreamIds(after, existing.cursor) < 0) this.track(this.catchUp(conversationId, subscriber, existing.cursor));
     } else {
-      this.tailed.set(conversationId, { cursor: after, subscribers: new Set([subscriber]) });
-      this.interrupt();
+      this.follow(conversationId, after, subscriber);
     }
     return () => {
-      const entry = this.tailed.get(conversationId);
       subscriber.stopped = true;
-      if (!entry) return;
-      entry.subscribers.delete(subscriber);
-      if (entry.subscribers.size === 0) this.tailed.delete(conversationId);
+      const entry = this.tailed.get(conversationId);
+      if (!entry?.subscribers.delete(subscriber) || entry.subscribers.size > 0) return;
+      this.tailed.delete(conversationId);
+      this.unfollow(entry);
     };
   }
 
@@ -118,11 +141,130 @@ export class LogTail {
     });
   }
 
+  /** Not closed: what readiness asks. */
+  running(): boolean {
+    return !this.closed;
+  }
+
+  health(now = Date.now()): TailHealth {
+    const lastReadAgoMs = this.lastOkAt === undefined ? null : now - this.lastOkAt;
+    const report = (state: TailHealth["state"], problem?: string): TailHealth => ({ ok: problem === undefined, state, lastReadAgoMs, ...(problem ? { problem } : {}) });
+    if (this.closed) return report("closed", "the log tail is closed (the server is stopping)");
+    const status = this.subscriber.connection.status;
+    if (status !== "ready") return report("disconnected", `the log tail's Redis connection is ${status}`);
+    if (this.failing.size > 0) return report("failing", `following ${this.failing.size} conversation(s) fails; retrying`);
+    return report(this.tailed.size > 0 ? "following" : "idle");
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.interrupt();
-    await this.loop;
+    this.stopResubscribed();
+    for (const tailed of this.tailed.values()) this.unfollow(tailed);
+    this.tailed.clear();
+    await Promise.all([...this.reads]);
+  }
+
+  /** Starts following a conversation: subscribe to its channel, then read what came after `after`. */
+  private follow(conversationId: string, after: string, first: Subscriber): void {
+    const tailed: Tailed = {
+      conversationId,
+      channel: this.keys.appended(conversationId),
+      cursor: after,
+      subscribers: new Set([first]),
+      live: false,
+      reading: false,
+      again: false,
+      stopped: false,
+      onMessage: (message) => this.announced(tailed, message),
+    };
+    this.tailed.set(conversationId, tailed);
+    this.track(
+      (async () => {
+        for (let attempt = 1; !tailed.stopped && !this.closed; attempt++) {
+          try {
+            await this.subscriber.subscribe(tailed.channel, tailed.onMessage);
+            this.failing.delete(conversationId);
+            break;
+          } catch (error) {
+            this.failing.add(conversationId);
+            this.log.warn({ err: error, conversationId, attempt }, "could not subscribe to a conversation's announcements; retrying");
+            await pause(attempt);
+          }
+        }
+        if (tailed.stopped || this.closed) return;
+        tailed.live = true;
+        // Anything appended between the caller's read and the subscription is in the log.
+        this.pull(tailed);
+      })(),
+    );
+  }
+
+  private unfollow(tailed: Tailed): void {
+    tailed.stopped = true;
+    this.failing.delete(tailed.conversationId);
+    this.subscriber.unsubscribe(tailed.channel, tailed.onMessage);
+  }
+
+  /** An entry was appended: `<previous id> <id> <event JSON>`. */
+  private announced(tailed: Tailed, message: string): void {
+    if (tailed.stopped) return;
+    this.lastOkAt = Date.now();
+    // Not subscribed yet, or a read in flight: that read (or one more) picks the entry up, in order.
+    if (!tailed.live || tailed.reading) {
+      tailed.again = true;
+      return;
+    }
+    const first = message.indexOf(" ");
+    const second = message.indexOf(" ", first + 1);
+    if (first < 0 || second < 0) return;
+    const previous = message.slice(0, first);
+    const id = message.slice(first + 1, second);
+    if (compareStreamIds(id, tailed.cursor) <= 0) return;
+    if (previous !== tailed.cursor) {
+      this.pull(tailed);
+      return;
+    }
+    tailed.cursor = id;
+    const entry = parseEntry(tailed.conversationId, id, ["e", message.slice(second + 1)]);
+    if (!entry.ok) {
+      this.log.error({ conversationId: tailed.conversationId, id, reason: entry.reason }, "skipping an unreadable log entry");
+      return;
+    }
+    for (const subscriber of tailed.subscribers) this.deliver(subscriber, entry.event);
+  }
+
+  /** Reads the log after the conversation's cursor until it has caught up, delivering in order. */
+  private pull(tailed: Tailed): void {
+    if (tailed.reading) {
+      tailed.again = true;
+      return;
+    }
+    tailed.reading = true;
+    this.track(
+      (async () => {
+        for (let attempt = 1; !tailed.stopped && !this.closed; ) {
+          tailed.again = false;
+          try {
+            await this.readPages(tailed.conversationId, tailed.cursor, "+", (events, last) => {
+              if (tailed.stopped) return false;
+              tailed.cursor = last;
+              for (const event of events) for (const subscriber of tailed.subscribers) this.deliver(subscriber, event);
+              return true;
+            });
+            this.lastOkAt = Date.now();
+            this.failing.delete(tailed.conversationId);
+            if (!tailed.again) break;
+          } catch (error) {
+            // Retried from the cursor: what was delivered stays delivered, nothing is skipped.
+            this.failing.add(tailed.conversationId);
+            this.log.warn({ err: error, conversationId: tailed.conversationId, attempt }, "log tail read failed; retrying");
+            await pause(attempt++);
+          }
+        }
+        tailed.reading = false;
+      })(),
+    );
   }
 
   /**
@@ -142,7 +284,7 @@ export class LogTail {
         } catch (error) {
           // Live events stay held meanwhile: skipping ahead would leave a hole. Retry from where it got to.
           this.log.warn({ err: error, conversationId, attempt }, "log tail catch-up read failed; retrying");
-          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * attempt)));
+          await pause(attempt);
         }
       }
     } finally {
@@ -154,17 +296,18 @@ export class LogTail {
 
   /**
    * XRANGE pages after `after` up to `until` (inclusive; "+" for the newest), each handed to
-   * `onPage` in order until a short page or `onPage` returns false. Pages advance on raw entry ids,
-   * so an unreadable entry (logged and skipped) never stops the read early.
+   * `onPage` with the page's last raw id, in order, until a short page or `onPage` returns false.
+   * Pages advance on raw entry ids, so an unreadable entry (logged and skipped) never stops the
+   * read early.
    */
-  private async readPages(conversationId: string, after: string, until: string, onPage: (events: Event[]) => boolean): Promise<void> {
+  private async readPages(conversationId: string, after: string, until: string, onPage: (events: Event[], last: string) => boolean): Promise<void> {
     let cursor = after;
     for (;;) {
       const start = cursor === "0" ? "-" : `(${cursor}`;
       const entries = (await this.control.xrange(this.keys.events(conversationId), start, until, "COUNT", PAGE)) as RawEntry[];
       const last = entries.at(-1);
       if (!last) return;
-      if (!onPage(this.conversationLog.parseEntries(conversationId, entries))) return;
+      if (!onPage(this.conversationLog.parseEntries(conversationId, entries), last[0])) return;
       if (entries.length < PAGE) return;
       cursor = last[0];
     }
@@ -182,55 +325,20 @@ export class LogTail {
   private hand(subscriber: Subscriber, event: Event): void {
     if (subscriber.stopped || compareStreamIds(event.id, subscriber.delivered) <= 0) return;
     subscriber.delivered = event.id;
-    subscriber.listener(event);
-  }
-
-  private interrupt(): void {
-    this.wake?.();
-    if (this.blockingId !== undefined) {
-      this.control.client("UNBLOCK", this.blockingId).catch((error: unknown) => {
-        this.log.warn({ err: error }, "could not interrupt the log tail; it resumes within its block timeout");
-      });
+    try {
+      subscriber.listener(event);
+    } catch (error) {
+      // One subscriber's fault must not stop the others' events (announcements are delivered in Redis's callback).
+      this.log.error({ err: error, conversationId: event.conversationId, id: event.id }, "a log tail subscriber failed on an event");
     }
   }
 
-  private async run(): Promise<void> {
-    while (!this.closed) {
-      if (this.tailed.size === 0) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
-        continue;
-      }
-      const ids = [...this.tailed.keys()];
-      const streamKeys = ids.map((id) => this.keys.events(id));
-      const cursors = ids.map((id) => this.tailed.get(id)?.cursor ?? "0");
-      try {
-        this.blockingId ??= Number(await this.blocking.client("ID"));
-        const reply = (await this.blocking.xread(
-          "COUNT",
-          BATCH,
-          "BLOCK",
-          BLOCK_MS,
-          "STREAMS",
-          ...streamKeys,
-          ...cursors,
-        )) as [string, [string, string[]][]][] | null;
-        for (const [streamKey, entries] of reply ?? []) {
-          const conversationId = ids[streamKeys.indexOf(streamKey)];
-          if (conversationId === undefined) continue;
-          const entry = this.tailed.get(conversationId);
-          const last = entries.at(-1);
-          if (entry && last) entry.cursor = last[0];
-          for (const event of this.conversationLog.parseEntries(conversationId, entries)) {
-            for (const subscriber of entry?.subscribers ?? []) this.deliver(subscriber, event);
-          }
-        }
-      } catch (error) {
-        if (this.closed) break;
-        this.blockingId = undefined;
-        this.log.error({ err: error }, "log tail read failed; retrying");
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+  /** Keeps a background read so `close` can wait for it. */
+  private track(work: Promise<void>): void {
+    this.reads.add(work);
+    void work.finally(() => this.reads.delete(work));
   }
 }
+
+/** Back-off between retries of a failed Redis call: 100 ms more each time, at most 2 s. */
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * attempt)));

@@ -1,8 +1,9 @@
-import { FlowProducer, Job, Queue, type JobsOptions } from "bullmq";
-import type { Redis } from "ioredis";
+import { FlowProducer, Job, Queue, type JobType, type JobsOptions } from "bullmq";
 import type { AgentStatus } from "../shared/agent-spec.js";
+import type { Config } from "../shared/config.js";
 import { WORKFLOWS_QUEUE, type TurnJob, type WorkflowJob } from "../shared/jobs.js";
 import type { Keys } from "../shared/keys.js";
+import type { RedisClient } from "./redis.js";
 
 /** Every step is idempotent, so a job that hit an infrastructure error is simply run again. */
 export const JOB_DEFAULTS: JobsOptions = {
@@ -21,44 +22,78 @@ export interface ChildJob {
   data: TurnJob | WorkflowJob;
 }
 
+/** Where queues are: one set per shard, and the legacy set where it is still worked. */
+export interface QueueLayout {
+  /** SWITCHBOARD_SHARDS: shards 0 to shards − 1 each have their own queues. */
+  shards: number;
+  /** The queues of conversations made before shards (`{<prefix>}:q`); worked on a single Redis only. */
+  legacy: boolean;
+}
+
 /**
- * The queues work travels on: one per agent (named after it) and one for workflow runs, all under
- * one hash-tagged prefix, since every queue of a flow tree must live in one slot.
+ * The layout a configuration asks for. A cluster never held a legacy conversation (Switchboard
+ * could not run on one before shards), so only a single Redis keeps working the legacy queues.
+ */
+export function queueLayout(config: Pick<Config, "shards" | "redisCluster">): QueueLayout {
+  return { shards: config.shards, legacy: config.redisCluster === undefined };
+}
+
+/**
+ * The queues work travels on: one per agent (named after it) and one for workflow runs, under the
+ * BullMQ prefix of the conversation's shard, which shares the conversation's hash tag: a turn, its
+ * flow children on other agents' queues and the conversation's keys are in one slot, and the
+ * shards spread the queues over the cluster.
  */
 export class Queues {
   private readonly queues = new Map<string, Queue>();
   private readonly flows: FlowProducer;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly keys: Keys,
+    private readonly layout: QueueLayout,
   ) {
-    this.flows = new FlowProducer({ connection, prefix: keys.queuePrefix() });
+    // Each flow job names its own prefix; this one is only the default.
+    this.flows = new FlowProducer({ connection, prefix: keys.legacyQueuePrefix() });
   }
 
-  queue(name: string): Queue {
-    let queue = this.queues.get(name);
+  /** Every BullMQ prefix work may be under: each shard's, then the legacy one when it is worked. */
+  prefixes(): string[] {
+    const shards = Array.from({ length: this.layout.shards }, (_, shard) => this.keys.shardQueuePrefix(shard));
+    return this.layout.legacy ? [...shards, this.keys.legacyQueuePrefix()] : shards;
+  }
+
+  /** The queue `name` under `prefix`. */
+  queue(name: string, prefix: string): Queue {
+    const key = `${prefix}\u0000${name}`;
+    let queue = this.queues.get(key);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.keys.queuePrefix(), defaultJobOptions: JOB_DEFAULTS });
-      this.queues.set(name, queue);
+      queue = new Queue(name, { connection: this.connection, prefix, defaultJobOptions: JOB_DEFAULTS });
+      this.queues.set(key, queue);
     }
     return queue;
   }
 
+  /** The queue `name` that carries the conversation's work. */
+  queueFor(name: string, conversationId: string): Queue {
+    return this.queue(name, this.keys.queuePrefix(conversationId));
+  }
+
   /** Adds one turn; the run id is the job id, so adding the same run twice adds it once. */
   async enqueue(job: TurnJob): Promise<void> {
-    await this.queue(job.agent).add(job.mode, job, { ...JOB_DEFAULTS, jobId: job.runId });
+    await this.queueFor(job.agent, job.conversationId).add(job.mode, job, { ...JOB_DEFAULTS, jobId: job.runId });
   }
 
   /** Starts a workflow run; the run id is the job id. */
   async enqueueWorkflow(job: WorkflowJob & { kind: "run" }): Promise<void> {
-    await this.queue(WORKFLOWS_QUEUE).add(job.workflow, job, { ...JOB_DEFAULTS, jobId: job.runId });
+    await this.queueFor(WORKFLOWS_QUEUE, job.conversationId).add(job.workflow, job, { ...JOB_DEFAULTS, jobId: job.runId });
   }
 
   /**
-   * Adds jobs as children of a running parent job, atomically. A child that fails for good does not
-   * strand the parent: it resumes and reports the failure. Adding a child that exists already (a
-   * retried parent) leaves it as it is and keeps it linked to the parent.
+   * Adds jobs as children of a running parent job, atomically, under the parent's prefix (its
+   * conversation's): a flow must stay in one slot. A child that fails for good does not strand
+   * the parent: it resumes and reports the failure. Adding a child that exists already (a retried
+   * parent) leaves it as it is and keeps it linked to the parent.
    */
   async addChildren(parent: Job, children: ChildJob[]): Promise<void> {
     if (children.length === 0) return;
@@ -66,6 +101,7 @@ export class Queues {
       children.map((child) => ({
         name: child.name,
         queueName: child.queue,
+        prefix: parent.prefix,
         data: child.data,
         opts: {
           ...JOB_DEFAULTS,
@@ -78,11 +114,13 @@ export class Queues {
   }
 
   /**
-   * Wakes a job parked in the delayed set (a run waiting for a person) so it runs now. False when the
-   * job is not parked: it is running (and will see what changed when it checks) or gone.
+   * Wakes a job parked in the delayed set (a run waiting for a person) so it runs now; the job is
+   * found under its conversation's prefix, or the prefix given. False when the job is not parked:
+   * it is running (and will see what changed when it checks) or gone.
    */
-  async wake(queue: string, jobId: string): Promise<boolean> {
-    const job = await Job.fromId(this.queue(queue), jobId);
+  async wake(where: { conversationId: string } | { prefix: string }, queue: string, jobId: string): Promise<boolean> {
+    const prefix = "prefix" in where ? where.prefix : this.keys.queuePrefix(where.conversationId);
+    const job = await Job.fromId(this.queue(queue, prefix), jobId);
     if (!job || !(await job.isDelayed())) return false;
     try {
       await job.promote();
@@ -94,20 +132,31 @@ export class Queues {
     }
   }
 
-  /** Workers online, jobs waiting and running, and when the agent last finished a job. */
+  /** Jobs of the queue `name` in each state, summed over every prefix. */
+  async jobCounts(name: string, ...states: string[]): Promise<Record<string, number>> {
+    const totals: Record<string, number> = {};
+    const counts = await Promise.all(this.prefixes().map((prefix) => this.queue(name, prefix).getJobCounts(...(states as JobType[]))));
+    for (const byState of counts) for (const [state, count] of Object.entries(byState)) totals[state] = (totals[state] ?? 0) + count;
+    return totals;
+  }
+
+  /**
+   * Workers online, jobs waiting and running, and when the agent last finished a job. Every
+   * agents process works every shard, so the workers of the first shard's queue are the agent's.
+   */
   async status(agent: string): Promise<AgentStatus> {
-    const queue = this.queue(agent);
-    const [workers, counts, [latest]] = await Promise.all([
-      queue.getWorkersCount(),
-      queue.getJobCounts("wait", "prioritized", "delayed", "active", "waiting-children"),
-      queue.getJobs(["completed", "failed"], 0, 0, false),
+    const prefixes = this.prefixes();
+    const [workers, counts, latest] = await Promise.all([
+      this.queue(agent, prefixes[0] ?? this.keys.legacyQueuePrefix()).getWorkersCount(),
+      this.jobCounts(agent, "wait", "prioritized", "delayed", "active", "waiting-children"),
+      Promise.all(prefixes.map(async (prefix) => (await this.queue(agent, prefix).getJobs(["completed", "failed"], 0, 0, false))[0]?.finishedOn)),
     ]);
-    const finishedOn = latest?.finishedOn;
+    const finishedOn = Math.max(0, ...latest.map((finished) => finished ?? 0));
     return {
       workers,
       waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
       running: (counts.active ?? 0) + (counts["waiting-children"] ?? 0),
-      lastActivity: finishedOn ? new Date(finishedOn).toISOString() : null,
+      lastActivity: finishedOn > 0 ? new Date(finishedOn).toISOString() : null,
     };
   }
 

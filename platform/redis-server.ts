@@ -90,6 +90,8 @@ export interface SpawnRedisOptions {
    */
   fsync?: RedisFsync;
   port?: number;
+  /** A node of a Redis Cluster (its cluster state file in `dir`); the cluster is formed afterwards. */
+  clusterNode?: boolean;
 }
 
 export type RedisFsync = "everysec" | "always";
@@ -106,6 +108,10 @@ export async function spawnRedis(options: SpawnRedisOptions): Promise<{ port: nu
     "--appendonly", options.persistent ? "yes" : "no",
     "--appendfsync", options.fsync ?? "everysec",
     "--protected-mode", "yes",
+    // The cluster bus gets a free port of its own: the default, the port + 10000, may be taken or past 65535.
+    ...(options.clusterNode
+      ? ["--cluster-enabled", "yes", "--cluster-config-file", path.resolve(options.dir, "nodes.conf"), "--cluster-port", String(await freePort())]
+      : []),
   ];
   const child = spawn(options.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

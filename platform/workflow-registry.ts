@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
 import type { Keys } from "../shared/keys.js";
 import { WorkflowSummary } from "../shared/workflow.js";
 import type { Logger } from "./logger.js";
+import type { RedisClient } from "./redis.js";
 
 /**
  * The workflows every process knows of, in Redis: the agents processes write what they can run
@@ -11,7 +11,7 @@ import type { Logger } from "./logger.js";
  */
 export class WorkflowRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly log?: Logger,
   ) {}

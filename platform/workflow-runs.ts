@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { NewEvent, Usage } from "../shared/events.js";
 import { WORKFLOWS_QUEUE } from "../shared/jobs.js";
@@ -6,6 +5,7 @@ import type { Keys } from "../shared/keys.js";
 import { StepView, WorkflowRunView, type WorkflowRunLine } from "../shared/workflow.js";
 import type { ConversationLog } from "./conversation-log.js";
 import type { Queues } from "./queues.js";
+import type { RedisClient } from "./redis.js";
 import type { WorkflowRegistry } from "./workflow-registry.js";
 
 const STATE_VERSION = 1;
@@ -50,7 +50,7 @@ const FINISHED_TTL_SECONDS = 7 * 24 * 3600;
  */
 export class WorkflowRuns {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly conversationLog: ConversationLog,
     private readonly queues: Queues,
@@ -145,7 +145,7 @@ export class WorkflowRuns {
     const status = run.state?.status ?? "running";
     if (status !== "running" && status !== "waiting") return "finished";
     await this.redis.hset(this.keys.workflowRun(conversationId, runId), CANCEL, by);
-    await this.queues.wake(WORKFLOWS_QUEUE, runId);
+    await this.queues.wake({ conversationId }, WORKFLOWS_QUEUE, runId);
     return "cancelled";
   }
 }

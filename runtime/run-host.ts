@@ -1,6 +1,7 @@
 import { DelayedError, WaitingChildrenError, type Job } from "bullmq";
 import type { Approvals } from "../platform/approvals.js";
 import type { Queues } from "../platform/queues.js";
+import { withSpan } from "../platform/tracing.js";
 import type { ChildOutcome, Decision, NextStep, RunPorts, Runnable } from "./next-step.js";
 
 /** A wait with no timeout is re-armed this often; BullMQ's delayed scores cannot reach far ahead. */
@@ -21,7 +22,49 @@ export class RunHost<R> {
     private readonly ownerOf: (conversationId: string) => Promise<string | undefined>,
   ) {}
 
+  /**
+   * One attempt at the job, in a span of its own (`run <agent>` or `workflow <name>`, with the run
+   * and conversation ids): the model calls and tool calls of the attempt are its children. A run
+   * that waits for children or a person ends its span with `switchboard.run.next` saying so, and
+   * its next attempt gets a new span.
+   */
   async process(job: Job, token: string | undefined): Promise<R> {
+    const data = (job.data ?? {}) as { agent?: unknown; workflow?: unknown; runId?: unknown; conversationId?: unknown; mode?: unknown; kind?: unknown };
+    const agent = typeof data.agent === "string" ? data.agent : undefined;
+    const workflow = typeof data.workflow === "string" ? data.workflow : undefined;
+    const attributes = {
+      "switchboard.queue": job.queueName,
+      "switchboard.job.id": job.id ?? "",
+      "switchboard.job.attempt": job.attemptsMade + 1,
+      ...(agent ? { "switchboard.agent": agent } : {}),
+      ...(workflow ? { "switchboard.workflow": workflow } : {}),
+      ...(typeof data.runId === "string" ? { "switchboard.run.id": data.runId } : {}),
+      ...(typeof data.conversationId === "string" ? { "switchboard.conversation.id": data.conversationId } : {}),
+      ...(typeof data.mode === "string" ? { "switchboard.run.mode": data.mode } : {}),
+      ...(typeof data.kind === "string" ? { "switchboard.workflow.job": data.kind } : {}),
+    };
+    const name = agent ? `run ${agent}` : workflow ? `workflow ${workflow}` : `run ${job.queueName}`;
+    return withSpan(
+      name,
+      attributes,
+      async (span) => {
+        try {
+          const result = await this.advance(job, token);
+          const status = (result as { status?: unknown } | undefined)?.status;
+          span.setAttribute("switchboard.run.next", "finish");
+          if (typeof status === "string") span.setAttribute("switchboard.run.status", status);
+          return result;
+        } catch (error) {
+          if (error instanceof WaitingChildrenError) span.setAttribute("switchboard.run.next", "wait-children");
+          if (error instanceof DelayedError) span.setAttribute("switchboard.run.next", "wait-approval");
+          throw error;
+        }
+      },
+      (error) => error instanceof WaitingChildrenError || error instanceof DelayedError,
+    );
+  }
+
+  private async advance(job: Job, token: string | undefined): Promise<R> {
     let children: Map<string, ChildOutcome> | undefined;
     const ports: RunPorts = {
       childResults: async () => (children ??= await childValues(job)),
@@ -53,7 +96,7 @@ export class RunHost<R> {
           await job.moveToDelayed(Math.min(due, Date.now() + LONGEST_PARK_MS), token);
           // A decision made while the job was still active could not wake it: wake it now.
           const after = await this.approvals.get(approval.id);
-          if (after && after.status !== "pending") await this.queues.wake(job.queueName, job.id ?? "");
+          if (after && after.status !== "pending") await this.queues.wake({ prefix: job.prefix }, job.queueName, job.id ?? "");
           throw new DelayedError();
         }
       }

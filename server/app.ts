@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import express, { type Express } from "express";
-import type { Redis } from "ioredis";
 import type { Logger } from "../platform/logger.js";
 import { SwitchboardError } from "../shared/errors.js";
 import { requireBearer, type Identity } from "./auth.js";
 import { errorHandler } from "./http-error.js";
+import { operationsRoutes, type OperationsDeps } from "./operations.js";
+import { DASHBOARD_PATH, queueDashboard, type QueueDashboardDeps } from "./queue-dashboard.js";
 import type { RateLimits } from "./rate-limits.js";
 import { agentRoutes } from "./routes/agents.js";
 import { approvalRoutes } from "./routes/approvals.js";
@@ -14,7 +15,6 @@ import { workflowRoutes } from "./routes/workflows.js";
 import { securityHeaders } from "./security-headers.js";
 
 export interface AppDeps {
-  redis: Redis;
   log: Logger;
   authenticate: (token: string | undefined) => Identity | undefined;
   /** Login failures per address, and the per-token, per-address limits of the routes that change things. */
@@ -23,24 +23,31 @@ export interface AppDeps {
   agents: Omit<Parameters<typeof agentRoutes>[0], "limits">;
   workflows: Omit<Parameters<typeof workflowRoutes>[0], "limits">;
   approvals: Parameters<typeof approvalRoutes>[0];
+  /** Health, readiness and metrics (authentication and limits are the app's). */
+  operations: Omit<OperationsDeps, "authenticate" | "limits">;
+  /** The BullMQ dashboard at /admin/queues. */
+  queueDashboard: Omit<QueueDashboardDeps, "authenticate" | "limits">;
   /** Folder of the built browser client; served at / when it exists. */
   clientDir?: string;
 }
 
-/** The HTTP application: REST API under /api, the browser client at /. */
+/**
+ * The HTTP application: REST API under /api, health and readiness (/api/health, /api/ready),
+ * Prometheus metrics (/metrics), the admin's queue dashboard (/admin/queues), the browser client at /.
+ */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.use(securityHeaders());
+  const headers = securityHeaders();
+  const dashboardHeaders = securityHeaders("queue-dashboard");
+  app.use((request, response, next) => {
+    const dashboard = request.path === DASHBOARD_PATH || request.path.startsWith(`${DASHBOARD_PATH}/`);
+    (dashboard ? dashboardHeaders : headers)(request, response, next);
+  });
+  app.use(DASHBOARD_PATH, queueDashboard({ ...deps.queueDashboard, authenticate: deps.authenticate, limits: deps.limits }));
   app.use(express.json({ limit: "256kb" }));
 
-  app.get("/api/health", async (_request, response) => {
-    const redis = await deps.redis.ping().then(
-      () => "up" as const,
-      () => "down" as const,
-    );
-    response.status(redis === "up" ? 200 : 503).json({ status: redis === "up" ? "ok" : "degraded", redis });
-  });
+  app.use(operationsRoutes({ ...deps.operations, authenticate: deps.authenticate, limits: deps.limits }));
 
   const api = express.Router();
   api.use(requireBearer(deps.authenticate, deps.limits));

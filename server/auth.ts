@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
-import type { Redis } from "ioredis";
 import { SwitchboardError } from "../shared/errors.js";
 import type { Keys } from "../shared/keys.js";
 import type { RateLimits } from "./rate-limits.js";
+import type { RedisClient } from "../platform/redis.js";
 
 /** Who is calling. One access token means one local user, who is also the admin. */
 export interface Identity {
@@ -15,7 +15,7 @@ export interface Identity {
  * The configured token, or one generated once and kept in Redis so every server process of the
  * deployment (and the next start) accepts the same one.
  */
-export async function resolveAccessToken(redis: Redis, keys: Keys, configured: string | undefined): Promise<string> {
+export async function resolveAccessToken(redis: RedisClient, keys: Keys, configured: string | undefined): Promise<string> {
   if (configured) return configured;
   await redis.set(keys.accessToken(), randomBytes(24).toString("base64url"), "NX");
   const token = await redis.get(keys.accessToken());

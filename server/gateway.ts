@@ -1,10 +1,10 @@
 import type { Server as HttpServer } from "node:http";
-import type { Redis } from "ioredis";
 import { Server, type Socket } from "socket.io";
 import type { Approvals } from "../platform/approvals.js";
 import type { Conversations } from "../platform/conversations.js";
 import type { Logger } from "../platform/logger.js";
 import type { LogTail } from "../platform/log-tail.js";
+import type { ShardedSubscriber } from "../platform/redis.js";
 import { RateLimitedError, SwitchboardError } from "../shared/errors.js";
 import { type Event, MessageDelta } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
@@ -59,8 +59,8 @@ export interface GatewayDeps {
   tail: LogTail;
   intake: MessageIntake;
   approvals: Approvals;
-  /** A connection used only for SUBSCRIBE: the channels of conversations this process follows. */
-  subscriber: Redis;
+  /** Sharded pub/sub: the delta channels of the conversations this process follows. */
+  subscriber: ShardedSubscriber;
   keys: Keys;
   maxMessageChars: number;
   log: Logger;
@@ -72,12 +72,14 @@ const later = (a: string, b: string) => (compareStreamIds(a, b) >= 0 ? a : b);
 /**
  * The live half of the public contract. Each socket follows the logs it joined through the shared
  * log tail, from its own cursor, so it receives every event once and in order; token deltas come
- * over pub/sub and go to the conversation's room.
+ * over sharded pub/sub (one channel per followed conversation, in its slot) and go to the
+ * conversation's room.
  */
 export class Gateway {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
   private readonly deltaChannels = new Map<string, number>();
   private readonly sendPayload: ReturnType<typeof SendPayload>;
+  private readonly onDelta = (message: string) => this.delta(message);
 
   constructor(http: HttpServer, private readonly deps: GatewayDeps) {
     this.sendPayload = SendPayload(deps.maxMessageChars);
@@ -94,7 +96,6 @@ export class Gateway {
       });
     });
     this.io.on("connection", (socket) => this.attach(socket));
-    deps.subscriber.on("message", (channel: string, message: string) => this.onDelta(channel, message));
   }
 
   /** The handshake's token, checked as REST checks a bearer token, refused tokens counted per address. */
@@ -239,7 +240,7 @@ export class Gateway {
     follow.stop();
     socket.data.following.delete(conversationId);
     await socket.leave(room(conversationId));
-    await this.unfollowDeltas(conversationId);
+    this.unfollowDeltas(conversationId);
   }
 
   private async owned(socket: GatewaySocket, conversationId: string) {
@@ -263,20 +264,20 @@ export class Gateway {
   private async followDeltas(conversationId: string): Promise<void> {
     const count = this.deltaChannels.get(conversationId) ?? 0;
     this.deltaChannels.set(conversationId, count + 1);
-    if (count === 0) await this.deps.subscriber.subscribe(this.deps.keys.deltas(conversationId));
+    if (count === 0) await this.deps.subscriber.subscribe(this.deps.keys.deltas(conversationId), this.onDelta);
   }
 
-  private async unfollowDeltas(conversationId: string): Promise<void> {
+  private unfollowDeltas(conversationId: string): void {
     const count = (this.deltaChannels.get(conversationId) ?? 0) - 1;
     if (count > 0) {
       this.deltaChannels.set(conversationId, count);
       return;
     }
     this.deltaChannels.delete(conversationId);
-    await this.deps.subscriber.unsubscribe(this.deps.keys.deltas(conversationId));
+    this.deps.subscriber.unsubscribe(this.deps.keys.deltas(conversationId), this.onDelta);
   }
 
-  private onDelta(_channel: string, message: string): void {
+  private delta(message: string): void {
     let raw: unknown;
     try {
       raw = JSON.parse(message);

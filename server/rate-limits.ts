@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Config } from "../shared/config.js";
 import { RateLimitedError } from "../shared/errors.js";
+import type { RedisClient } from "../platform/redis.js";
 
 /** The actions that are limited per token and per address; each counts what it would change. */
 export type LimitedAction = "messages" | "conversations" | "agentChanges" | "workflowRuns";
@@ -33,7 +33,7 @@ export class RateLimits {
   private readonly actions: Record<LimitedAction, { perToken?: RateLimiterRedis; perAddress?: RateLimiterRedis }>;
   private readonly loginFailures?: RateLimiterRedis;
 
-  constructor(redis: Redis, prefix: string, settings: Config["rateLimits"]) {
+  constructor(redis: RedisClient, prefix: string, settings: Config["rateLimits"]) {
     const limiter = (name: string, points: number, duration: number) =>
       points > 0 ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rl:${name}`, points, duration }) : undefined;
     const action = (name: LimitedAction) => ({

@@ -21,7 +21,10 @@ function sameOriginWebSockets(request: IncomingMessage, _response: ServerRespons
  * helmet's cross-origin isolation headers. HSTS is left to whatever terminates TLS in front of
  * the server: the server itself speaks plain HTTP. Documented in docs/security.md.
  */
-export function securityHeaders() {
+export function securityHeaders(page: "app" | "queue-dashboard" = "app") {
+  // The queue dashboard (bull-board, /admin/queues only) adds styles at run time and in attributes:
+  // there, and only there, inline styles are allowed. Scripts stay files from the server itself.
+  const dashboard = page === "queue-dashboard";
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -30,9 +33,9 @@ export function securityHeaders() {
         baseUri: ["'self'"],
         scriptSrc: ["'self'"],
         scriptSrcAttr: ["'none'"],
-        styleSrc: ["'self'"],
+        styleSrc: dashboard ? ["'self'", "'unsafe-inline'"] : ["'self'"],
         imgSrc: ["'self'", "data:"],
-        fontSrc: ["'self'"],
+        fontSrc: dashboard ? ["'self'", "data:"] : ["'self'"],
         connectSrc: ["'self'", sameOriginWebSockets],
         objectSrc: ["'none'"],
         formAction: ["'self'"],

@@ -1,17 +1,20 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { Queues } from "../platform/queues.js";
+import { Queues, queueLayout } from "../platform/queues.js";
 import { AgentRegistry } from "../platform/agent-registry.js";
 import { Approvals } from "../platform/approvals.js";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { Conversations } from "../platform/conversations.js";
+import { Readiness, type AgentsHealthSource } from "../platform/health.js";
 import type { Logger } from "../platform/logger.js";
 import { LogTail } from "../platform/log-tail.js";
-import { connectRedis } from "../platform/redis.js";
+import { countRedisErrors, queueCounts, queueStates, registerQueueSource, registerSocketSource } from "../platform/metrics.js";
+import { connectRedis, ShardedSubscriber, type RedisTarget } from "../platform/redis.js";
 import { WorkflowRegistry } from "../platform/workflow-registry.js";
 import { WorkflowRuns } from "../platform/workflow-runs.js";
 import type { Config } from "../shared/config.js";
+import { WORKFLOWS_QUEUE } from "../shared/jobs.js";
 import { keys as keyNames } from "../shared/keys.js";
 import { createApp } from "./app.js";
 import { createAuthenticator, resolveAccessToken } from "./auth.js";
@@ -23,23 +26,38 @@ export interface RunningServer {
   url: string;
   token: string;
   http: HttpServer;
+  /** Readiness answers 503 from now on (a load balancer stops sending); everything still serves. */
+  beginShutdown(): void;
+  /** Begins the shutdown, then closes everything. */
   close(): Promise<void>;
 }
 
 const CLIENT_DIR = fileURLToPath(new URL("../client/dist", import.meta.url));
 
-/** Starts the HTTP server (REST, and the browser client when built) against Redis at `redisUrl`. */
-export async function startServer(options: { config: Config; redisUrl: string; log: Logger }): Promise<RunningServer> {
-  const { config, redisUrl } = options;
+/**
+ * Starts the HTTP server (REST, and the browser client when built) against the Redis `redis` names.
+ * `agents`: the agents running in this same process (`npm start`), which its health and readiness
+ * then cover.
+ */
+export async function startServer(options: {
+  config: Config;
+  redis: RedisTarget;
+  log: Logger;
+  agents?: () => AgentsHealthSource | undefined;
+}): Promise<RunningServer> {
+  const { config, redis: target } = options;
   const log = options.log.child({ component: "server" });
   const keys = keyNames(config.prefix);
-  const redis = await connectRedis(redisUrl, { name: "server" });
-  const blocking = await connectRedis(redisUrl, { blocking: true, name: "server-tail" });
-  const subscriber = await connectRedis(redisUrl, { blocking: true, name: "server-deltas" });
+  const readiness = new Readiness();
+  const redis = await connectRedis(target, { name: "server" });
+  // Sharded pub/sub of the conversations this server follows: their logs' announcements and token deltas.
+  const subscriber = await ShardedSubscriber.connect(target, "server-follow");
+  const connections = { server: redis, "server-follow": subscriber.connection };
+  for (const [name, connection] of Object.entries(connections)) countRedisErrors(connection, name, log);
   const conversationLog = new ConversationLog(redis, keys, log, config.retention);
-  const conversations = new Conversations(redis, keys);
-  const tail = new LogTail(blocking, redis, keys, conversationLog, log);
-  const queues = new Queues(redis, keys);
+  const conversations = new Conversations(redis, keys, config.shards);
+  const tail = new LogTail(subscriber, redis, keys, conversationLog, log);
+  const queues = new Queues(redis, keys, queueLayout(config));
   const intake = new MessageIntake(conversationLog, conversations, queues);
   const approvals = new Approvals(redis, keys, conversationLog, queues);
   const workflowRegistry = new WorkflowRegistry(redis, keys, log);
@@ -47,16 +65,38 @@ export async function startServer(options: { config: Config; redisUrl: string; l
   const token = await resolveAccessToken(redis, keys, config.token);
   const authenticate = createAuthenticator(token, config.users);
   const limits = new RateLimits(redis, config.prefix, config.rateLimits);
+  const agentRegistry = new AgentRegistry(redis, keys, log);
+  // Every agent's queue (the registry's, read each time: agents come and go at run time) and the workflows queue.
+  const queueNames = async () => [...(await agentRegistry.list()).map((agent) => agent.name), WORKFLOWS_QUEUE];
+  let sockets = () => 0;
 
   const app = createApp({
-    redis,
     log,
     authenticate,
     limits,
     conversations: { conversations, conversationLog, tail, intake, maxMessageChars: config.limits.maxMessageChars },
-    agents: { registry: new AgentRegistry(redis, keys, log), queues, defaultModel: config.model.defaultModel },
+    agents: { registry: agentRegistry, queues, defaultModel: config.model.defaultModel },
     workflows: { registry: workflowRegistry, runs: workflowRuns, conversations, log },
     approvals: { approvals },
+    operations: {
+      redis,
+      connections,
+      followers: tail,
+      sockets: () => sockets(),
+      ...(options.agents ? { agents: options.agents } : {}),
+      readiness,
+      metrics: config.metrics,
+    },
+    queueDashboard: {
+      adminToken: token,
+      // Each queue on each BullMQ prefix work may be under; named `<prefix>:<queue>` when there are several.
+      queues: async () => {
+        const prefixes = queues.prefixes();
+        return (await queueNames()).flatMap((name) =>
+          prefixes.map((prefix) => ({ name: prefixes.length > 1 ? `${prefix}:${name}` : name, queue: queues.queue(name, prefix) })),
+        );
+      },
+    },
     clientDir: CLIENT_DIR,
   });
   const http = createServer(app);
@@ -72,10 +112,16 @@ export async function startServer(options: { config: Config; redisUrl: string; l
     maxMessageChars: config.limits.maxMessageChars,
     log,
   });
+  sockets = () => gateway.io.of("/").sockets.size;
+  const unregisterSockets = registerSocketSource(() => sockets());
+  const unregisterQueues = registerQueueSource(config.prefix, async () =>
+    queueCounts(await queueNames(), (name) => queues.jobCounts(name, ...queueStates())),
+  );
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(config.port, config.host, () => resolve());
   });
+  readiness.ready();
   const { port } = http.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
@@ -86,15 +132,18 @@ export async function startServer(options: { config: Config; redisUrl: string; l
     url,
     token,
     http,
+    beginShutdown: () => readiness.stopping(),
     close: () =>
       (closing ??= (async () => {
+        readiness.stopping();
+        unregisterSockets();
+        unregisterQueues();
         http.closeAllConnections();
         // Closing Socket.IO disconnects every socket and closes the HTTP server under it.
         await gateway.close();
         await tail.close();
         await queues.close();
-        blocking.disconnect();
-        subscriber.disconnect();
+        await subscriber.close();
         await redis.quit();
       })()),
   };

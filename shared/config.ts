@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_SHARDS } from "./keys.js";
 
 /** Parses an integer-valued environment variable with bounds, keeping the variable's name in errors. */
 const int = (min: number, max: number, fallback: number) =>
@@ -19,6 +20,20 @@ export const ConfigSchema = z
     PORT: int(0, 65535, 3000),
     HOST: z.string().min(1).default("127.0.0.1"),
     REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+    REDIS_CLUSTER_NODES: optionalText.pipe(
+      z
+        .string()
+        .optional()
+        .transform((value, context) => (value === undefined ? undefined : parseClusterNodes(value, context))),
+    ),
+    SWITCHBOARD_SHARDS: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\d{1,3}$/, `use a whole number from 1 to ${MAX_SHARDS}`)
+        .transform(Number)
+        .pipe(z.number().min(1, `use a whole number from 1 to ${MAX_SHARDS}`).max(MAX_SHARDS, `use a whole number from 1 to ${MAX_SHARDS}`))
+        .optional(),
+    ),
     SWITCHBOARD_PREFIX: z
       .string()
       .regex(/^[a-z][a-z0-9_-]{0,31}$/, "lowercase letters, digits, '-' or '_', starting with a letter")
@@ -60,12 +75,29 @@ export const ConfigSchema = z
     SWITCHBOARD_RATE_AGENT_CHANGES_PER_ADDRESS: int(0, 1_000_000, 150),
     SWITCHBOARD_RATE_WORKFLOW_RUNS: int(0, 1_000_000, 30),
     SWITCHBOARD_RATE_WORKFLOW_RUNS_PER_ADDRESS: int(0, 1_000_000, 150),
+    SWITCHBOARD_METRICS: z.enum(["admin", "public"], { error: 'use "admin" or "public"' }).default("admin"),
+    SWITCHBOARD_AGENTS_PORT: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\d{1,5}$/, "use a port number (0–65535)")
+        .transform(Number)
+        .pipe(z.number().max(65535, "use a port number (0–65535)"))
+        .optional(),
+    ),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .transform((env) => ({
     port: env.PORT,
     host: env.HOST,
     redisUrl: env.REDIS_URL,
+    /** Seed nodes of a Redis Cluster; when set, Switchboard uses the cluster and ignores REDIS_URL. */
+    redisCluster: env.REDIS_CLUSTER_NODES,
+    /**
+     * How many slots new conversations (and the queues of their work) are spread over; see
+     * docs/redis-layout.md. Every process of a deployment must use the same value, and it may be
+     * raised but not lowered: a conversation keeps its shard for life.
+     */
+    shards: env.SWITCHBOARD_SHARDS ?? (env.REDIS_CLUSTER_NODES === undefined ? 1 : DEFAULT_CLUSTER_SHARDS),
     prefix: env.SWITCHBOARD_PREFIX,
     token: env.SWITCHBOARD_TOKEN,
     users: env.SWITCHBOARD_USERS,
@@ -118,10 +150,42 @@ export const ConfigSchema = z
       agentChanges: { perToken: env.SWITCHBOARD_RATE_AGENT_CHANGES, perAddress: env.SWITCHBOARD_RATE_AGENT_CHANGES_PER_ADDRESS },
       workflowRuns: { perToken: env.SWITCHBOARD_RATE_WORKFLOW_RUNS, perAddress: env.SWITCHBOARD_RATE_WORKFLOW_RUNS_PER_ADDRESS },
     },
+    /**
+     * Who may read `/metrics`: the admin token only (`admin`), or anyone who can reach the port
+     * (`public`, for a Prometheus that scrapes without a token). See docs/operations.md.
+     */
+    metrics: env.SWITCHBOARD_METRICS,
+    /** The agents process run alone answers /health, /ready and /metrics on this port (on HOST); unset: no listener. */
+    agentsPort: env.SWITCHBOARD_AGENTS_PORT,
     logLevel: env.LOG_LEVEL,
   }));
 
 export type Config = z.output<typeof ConfigSchema>;
+
+/** A node of a Redis Cluster, as REDIS_CLUSTER_NODES names it. */
+export interface ClusterNode {
+  host: string;
+  port: number;
+}
+
+/** Enough shards that conversations spread over a few masters; more only costs idle workers. */
+const DEFAULT_CLUSTER_SHARDS = 16;
+
+/** `host:port,host:port`: the cluster's seed nodes (any of its masters; the rest are discovered). */
+function parseClusterNodes(value: string, context: z.RefinementCtx): ClusterNode[] {
+  const nodes: ClusterNode[] = [];
+  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
+      context.addIssue({ code: "custom", message: `"${entry}" is not host:port` });
+    } else {
+      nodes.push({ host: match[1].replace(/^\[|\]$/g, ""), port });
+    }
+  }
+  if (nodes.length === 0) context.addIssue({ code: "custom", message: "name at least one node, as host:port" });
+  return nodes;
+}
 
 /**
  * `SWITCHBOARD_USERS="alice:<token>,bob:<token>"`: more people, each with their own token and

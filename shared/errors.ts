@@ -46,7 +46,7 @@ export const ERRORS = {
   invalid_decision: { status: 400, meaning: "an approval decision is malformed (not approve or reject, a comment too long, a bad approval id)" },
   missing_token: { status: 401, meaning: "no access token was sent" },
   invalid_token: { status: 401, meaning: "the access token is not one the server knows" },
-  forbidden: { status: 403, meaning: "only the admin may change the team" },
+  forbidden: { status: 403, meaning: "only the admin may change the team, read the metrics or open the queue dashboard" },
   protected: { status: 403, meaning: "a request to disable or delete the manager" },
   not_found: { status: 404, meaning: "no API route has this method and path, or no socket event this name" },
   unknown_conversation: { status: 404, meaning: "no conversation of yours has this id" },

@@ -1,14 +1,49 @@
+/** Shards are numbered 00–ff: two hex digits in a conversation id. */
+export const MAX_SHARDS = 256;
+
 /**
- * Redis key names. Keys of one conversation share the hash tag `{<id>}` so Redis Cluster keeps the
- * whole conversation (log, dedup index, run checkpoints) on one shard; the BullMQ control plane sits
- * under one tagged prefix because every queue of a flow tree must live on one slot.
+ * A conversation id that carries its shard: `c<shard as 2 hex digits>_<20 random characters>`, 24
+ * characters. Ids made before shards existed are `c` and 16 random characters (17 in all), so the
+ * length alone tells the two apart and a legacy id never reads as a shard.
+ */
+const SHARDED_ID = /^c([0-9a-f]{2})_[A-Za-z0-9_-]{20}$/;
+
+/** The id of a new conversation in `shard`, from 20 random id characters. */
+export function shardedConversationId(shard: number, random: string): string {
+  return `c${shardName(shard)}_${random}`;
+}
+
+/** The shard a conversation id carries; undefined for an id made before shards (legacy). */
+export function shardOf(conversationId: string): number | undefined {
+  const match = SHARDED_ID.exec(conversationId);
+  return match?.[1] === undefined ? undefined : Number.parseInt(match[1], 16);
+}
+
+const shardName = (shard: number) => shard.toString(16).padStart(2, "0");
+
+/**
+ * Redis key names. Every key of one conversation shares one hash tag, so Redis Cluster keeps the
+ * whole conversation (log, dedup index, run checkpoints, workflow runs, its channels) in one slot:
+ * the shard's tag `{<prefix>:s<NN>}` for a conversation that carries a shard, `{<id>}` for one made
+ * before shards. The BullMQ queues of a shard's conversations sit under a prefix with the same tag,
+ * because every queue of a flow tree (a turn and its children on other agents' queues) must live in
+ * one slot, and the scripts that add a turn and log its events then touch one slot too. Legacy
+ * conversations keep the one queue prefix `{<prefix>}:q` they had. See docs/redis-layout.md.
  */
 export function keys(prefix: string) {
-  const conv = (id: string) => `${prefix}:conv:{${id}}`;
+  const shardTag = (shard: number) => `{${prefix}:s${shardName(shard)}}`;
+  const conv = (id: string) => {
+    const shard = shardOf(id);
+    return shard === undefined ? `${prefix}:conv:{${id}}` : `${prefix}:conv:${shardTag(shard)}:${id}`;
+  };
+  const shardQueuePrefix = (shard: number) => `${prefix}:${shardTag(shard)}:q`;
+  const legacyQueuePrefix = () => `{${prefix}}:q`;
   return {
     prefix,
     /** The conversation log: one stream entry per durable event. */
     events: (conversationId: string) => `${conv(conversationId)}:events`,
+    /** Sharded pub/sub channel: each entry appended to the log (`<previous id> <id> <event>`), for live followers. */
+    appended: (conversationId: string) => `${conv(conversationId)}:appended`,
     /** Event key → stream id, so a retried producer finds the entry it already wrote. */
     dedup: (conversationId: string) => `${conv(conversationId)}:dedup`,
     /** Conversation metadata hash: owner, title, createdAt. */
@@ -17,7 +52,7 @@ export function keys(prefix: string) {
     run: (conversationId: string, runId: string) => `${conv(conversationId)}:run:${runId}`,
     /** A workflow run: its state and journal of finished steps, one hash field per step and round. */
     workflowRun: (conversationId: string, runId: string) => `${conv(conversationId)}:wfrun:${runId}`,
-    /** Live-only token deltas of a conversation (pub/sub channel). */
+    /** Live-only token deltas of a conversation (sharded pub/sub channel). */
     deltas: (conversationId: string) => `${conv(conversationId)}:deltas`,
     /** A user's conversations, scored by creation time. */
     ownerConversations: (owner: string) => `${prefix}:owner:{${owner}}:convs`,
@@ -37,14 +72,21 @@ export function keys(prefix: string) {
     agents: () => `${prefix}:agents`,
     /** Bumped on every registry change; a process that sees a new value reloads the team. */
     agentsVersion: () => `${prefix}:agents:version`,
-    /** Pub/sub channel announcing registry changes to every agents process. */
+    /** Sharded pub/sub channel announcing registry changes (with the new version) to every agents process. */
     agentsChanged: () => `${prefix}:agents:changed`,
     /** Tools the agents processes offer: tool name → ToolSummary JSON. */
     tools: () => `${prefix}:tools`,
     /** The generated access token, shared by every server process of the deployment. */
     accessToken: () => `${prefix}:auth:token`,
-    /** BullMQ prefix: all agent queues share one hash tag. */
-    queuePrefix: () => `{${prefix}}:q`,
+    /** The BullMQ prefix of the queues that carry a conversation's work: its shard's, or the legacy one. */
+    queuePrefix: (conversationId: string) => {
+      const shard = shardOf(conversationId);
+      return shard === undefined ? legacyQueuePrefix() : shardQueuePrefix(shard);
+    },
+    /** The BullMQ prefix of shard `shard`'s queues. */
+    shardQueuePrefix,
+    /** The BullMQ prefix conversations made before shards keep: one tag for all their queues. */
+    legacyQueuePrefix,
   };
 }
 

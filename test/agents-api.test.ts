@@ -3,8 +3,7 @@ import { startAgents, type RunningAgents } from "../agents/agents-process.js";
 import { builtInAgents } from "../agents/team/built-in-team.js";
 import { createLogger } from "../platform/logger.js";
 import type { Event, EventOf } from "../shared/events.js";
-import { inject } from "vitest";
-import { ApiClient, reportIfStillWaiting, startPlatform, turnFinished, type Platform } from "./support/harness.js";
+import { ApiClient, reportIfStillWaiting, startPlatform, testRedis, turnFinished, type Platform } from "./support/harness.js";
 
 const ALICE = "alice-token-0123456789";
 let platform: Platform;
@@ -13,7 +12,7 @@ let second: RunningAgents;
 beforeAll(async () => {
   platform = await startPlatform({ env: { OFFLINE_MODEL_DELAY_MS: "5", SWITCHBOARD_USERS: `alice:${ALICE}` } });
   // A second agents process on the same deployment.
-  second = await startAgents({ config: platform.config, redisUrl: inject("redisUrl"), log: createLogger("silent"), agents: await builtInAgents() });
+  second = await startAgents({ config: platform.config, redis: testRedis(), log: createLogger("silent"), agents: await builtInAgents() });
 });
 afterAll(async () => {
   await second.close();

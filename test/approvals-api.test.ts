@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Approvals, type ApprovalRequest } from "../platform/approvals.js";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { createLogger } from "../platform/logger.js";
-import { Queues } from "../platform/queues.js";
+import { Queues, queueLayout } from "../platform/queues.js";
 import { connectRedis } from "../platform/redis.js";
 import type { Approval } from "../shared/approval.js";
 import type { EventOf } from "../shared/events.js";
@@ -32,7 +32,7 @@ beforeAll(async () => {
   redis = await connectRedis(inject("redisUrl"));
   const keys = keyNames(platform.config.prefix);
   conversationLog = new ConversationLog(redis, keys, createLogger("silent"), platform.config.retention);
-  queues = new Queues(redis, keys);
+  queues = new Queues(redis, keys, queueLayout(platform.config));
   approvals = new Approvals(redis, keys, conversationLog, queues);
   alice = new ApiClient(platform.server.url, ALICE);
   bob = new ApiClient(platform.server.url, BOB);
@@ -210,15 +210,17 @@ describe("approvals", () => {
 
   it("wakes the job parked for the decision; a missing job is simply not woken", async () => {
     const jobId = `park-${randomUUID()}`;
-    const queue = queues.queue(WORKFLOWS_QUEUE);
+    const conversationId = await alice.createConversation();
+    // The job is where the conversation's work goes: its shard's queues.
+    const queue = queues.queueFor(WORKFLOWS_QUEUE, conversationId);
     await queue.add("parked", { parked: true }, { jobId, delay: 3_600_000 });
     expect(await queue.getJobState(jobId)).toBe("delayed");
 
-    const approval = await requestApproval({ job: { queue: WORKFLOWS_QUEUE, id: jobId } });
+    const approval = await requestApproval({ conversationId, job: { queue: WORKFLOWS_QUEUE, id: jobId } });
     expect((await decide(alice, approval.id, { decision: "approve" })).status).toBe(200);
     expect(await queue.getJobState(jobId)).toBe("waiting");
 
-    expect(await queues.wake(WORKFLOWS_QUEUE, `missing-${randomUUID()}`)).toBe(false);
+    expect(await queues.wake({ conversationId }, WORKFLOWS_QUEUE, `missing-${randomUUID()}`)).toBe(false);
   });
 });
 

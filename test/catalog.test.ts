@@ -40,7 +40,7 @@ describe("catalog files", () => {
 
   it("refuses to start with a broken file, naming the file, the field and what is wrong", async () => {
     const dir = folderWith({ "scout.yaml": "name: scout\ndescription: Scouts ahead for trouble.\ninstructions: Scout.\ntools: [teleport]\nhandoffs: [ghost]\n" });
-    const start = startAgents({ config: testConfig(), redisUrl: inject("redisUrl"), log: createLogger("silent"), agents: await builtInAgents(), catalogDir: dir });
+    const start = startAgents({ config: testConfig(), redis: inject("redisUrl"), log: createLogger("silent"), agents: await builtInAgents(), catalogDir: dir });
     await expect(start).rejects.toThrow(ConfigurationError);
     await expect(start).rejects.toThrow(/scout\.yaml: tools\.0: no tool named "teleport"/);
     await expect(start).rejects.toThrow(/scout\.yaml: handoffs\.0: no agent named "ghost"/);

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "../platform/logger.js";
 import { ensureRedis } from "../platform/redis-server.js";
 import { parseConfig } from "../shared/config.js";
+import { keys, shardedConversationId, shardOf } from "../shared/keys.js";
 import { reportIfStillWaiting } from "./support/harness.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -35,6 +36,52 @@ describe("configuration", () => {
     expect(errors.find((e) => e.startsWith("REDIS_URL:"))).toBeTruthy();
     expect(errors.find((e) => e.startsWith("SWITCHBOARD_TOKEN:"))).toMatch(/at least 16 characters/);
     expect(errors.find((e) => e.startsWith("SWITCHBOARD_MAX_STEPS:"))).toBeTruthy();
+  });
+
+  it("reads who may see the metrics and the agents process's health port", () => {
+    const defaults = parseConfig({});
+    expect(defaults.ok && { metrics: defaults.config.metrics, agentsPort: defaults.config.agentsPort }).toEqual({ metrics: "admin", agentsPort: undefined });
+    const set = parseConfig({ SWITCHBOARD_METRICS: "public", SWITCHBOARD_AGENTS_PORT: "9464" });
+    expect(set.ok && { metrics: set.config.metrics, agentsPort: set.config.agentsPort }).toEqual({ metrics: "public", agentsPort: 9464 });
+    const bad = parseConfig({ SWITCHBOARD_METRICS: "everyone", SWITCHBOARD_AGENTS_PORT: "70000" });
+    const errors = bad.ok ? [] : bad.errors;
+    expect(errors).toContain('SWITCHBOARD_METRICS: use "admin" or "public"');
+    expect(errors).toContain("SWITCHBOARD_AGENTS_PORT: use a port number (0–65535)");
+  });
+
+  it("reads a cluster's seed nodes, and shards: 1 on a single Redis, 16 on a cluster unless set", () => {
+    const single = parseConfig({ REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(single.ok && { cluster: single.config.redisCluster, shards: single.config.shards }).toEqual({ cluster: undefined, shards: 1 });
+    const cluster = parseConfig({ REDIS_URL: "redis://127.0.0.1:6379", REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b:7001,[::1]:7002" });
+    expect(cluster.ok && { cluster: cluster.config.redisCluster, shards: cluster.config.shards }).toEqual({
+      cluster: [
+        { host: "10.0.0.1", port: 7000 },
+        { host: "redis-b", port: 7001 },
+        { host: "::1", port: 7002 },
+      ],
+      shards: 16,
+    });
+    const set = parseConfig({ REDIS_CLUSTER_NODES: "redis-a:7000", SWITCHBOARD_SHARDS: "64" });
+    expect(set.ok && set.config.shards).toBe(64);
+    const bad = parseConfig({ REDIS_CLUSTER_NODES: "redis-a, redis-b:99999", SWITCHBOARD_SHARDS: "300" });
+    const errors = bad.ok ? [] : bad.errors;
+    expect(errors).toContain('REDIS_CLUSTER_NODES: "redis-a" is not host:port');
+    expect(errors).toContain('REDIS_CLUSTER_NODES: "redis-b:99999" is not host:port');
+    expect(errors).toContain("SWITCHBOARD_SHARDS: use a whole number from 1 to 256");
+  });
+
+  it("tells a conversation's shard from its id, and an id made before shards from one with a shard", () => {
+    const id = shardedConversationId(0xa7, "AbCdEfGhIj_-KlMnOpQr");
+    expect(id).toMatch(/^[a-zA-Z0-9_-]{8,64}$/);
+    expect(shardOf(id)).toBe(0xa7);
+    // Legacy ids: `c` and 16 base64url characters, which may look like a shard at first.
+    expect(shardOf("c3f_abcdefghijklm")).toBeUndefined();
+    expect(shardOf("cAbCdEfGhIjKlMnOp")).toBeUndefined();
+    const k = keys("sb");
+    expect(k.events(id)).toBe(`sb:conv:{sb:sa7}:${id}:events`);
+    expect(k.queuePrefix(id)).toBe("sb:{sb:sa7}:q");
+    expect(k.events("cAbCdEfGhIjKlMnOp")).toBe("sb:conv:{cAbCdEfGhIjKlMnOp}:events");
+    expect(k.queuePrefix("cAbCdEfGhIjKlMnOp")).toBe("{sb}:q");
   });
 
   it("uses a real model when a key or a base URL is given", () => {

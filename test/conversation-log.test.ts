@@ -4,21 +4,21 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { createLogger } from "../platform/logger.js";
 import { LogTail } from "../platform/log-tail.js";
-import { connectRedis } from "../platform/redis.js";
+import { connectRedis, ShardedSubscriber } from "../platform/redis.js";
 import { keys } from "../shared/keys.js";
 
 const log = createLogger("silent");
 const k = keys(`t${randomUUID().slice(0, 8)}`);
 let redis: Redis;
-let blocking: Redis;
+let subscriber: ShardedSubscriber;
 
 beforeAll(async () => {
   redis = await connectRedis(inject("redisUrl"));
-  blocking = await connectRedis(inject("redisUrl"), { blocking: true });
+  subscriber = await ShardedSubscriber.connect(inject("redisUrl"), "test-tail");
 });
 afterAll(async () => {
   redis.disconnect();
-  blocking.disconnect();
+  await subscriber.close();
 });
 
 const userMessage = (text: string) => ({ type: "message.user" as const, data: { text } });
@@ -67,7 +67,7 @@ describe("conversation log", () => {
 
   it("tails a log: backlog first, then live events, each once", async () => {
     const convLog = new ConversationLog(redis, k, log, 1000);
-    const tail = new LogTail(blocking, redis, k, convLog, log);
+    const tail = new LogTail(subscriber, redis, k, convLog, log);
     const id = randomUUID();
     await convLog.append(id, userMessage("before"));
     const seen: string[] = [];

@@ -3,9 +3,10 @@ import type { Event } from "../shared/events.js";
 import { startPlatform, turnFinished, type Platform } from "./support/harness.js";
 
 // One job at a time per agent: if a delegating manager kept its worker slot, nothing else could run on it.
+// One shard, so both conversations' turns are on the one worker (each shard has a worker of its own).
 let platform: Platform;
 beforeAll(async () => {
-  platform = await startPlatform({ env: { SWITCHBOARD_CONCURRENCY: "1", OFFLINE_MODEL_DELAY_MS: "10" } });
+  platform = await startPlatform({ env: { SWITCHBOARD_CONCURRENCY: "1", SWITCHBOARD_SHARDS: "1", OFFLINE_MODEL_DELAY_MS: "10" } });
 });
 afterAll(async () => platform.close());
 

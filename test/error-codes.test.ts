@@ -8,7 +8,7 @@ import { awaitAck } from "../client/src/socket.js";
 import { Approvals } from "../platform/approvals.js";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { createLogger } from "../platform/logger.js";
-import { Queues } from "../platform/queues.js";
+import { Queues, queueLayout } from "../platform/queues.js";
 import { connectRedis } from "../platform/redis.js";
 import { WorkflowRegistry } from "../platform/workflow-registry.js";
 import { ApiErrorBody, ERRORS, ErrorBody, ErrorCode } from "../shared/errors.js";
@@ -63,7 +63,7 @@ beforeAll(async () => {
   });
   redis = await connectRedis(inject("redisUrl"));
   keys = keyNames(platform.config.prefix);
-  queues = new Queues(redis, keys);
+  queues = new Queues(redis, keys, queueLayout(platform.config));
   approvals = new Approvals(redis, keys, new ConversationLog(redis, keys, createLogger("silent"), platform.config.retention), queues);
   await new WorkflowRegistry(redis, keys, createLogger("silent")).putAll([
     workflow("ticket", z.toJSONSchema(z.object({ orderId: z.string() })) as Record<string, unknown>),

@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { EventOf } from "../shared/events.js";
 import { SendPayload } from "../shared/socket-events.js";
 import { turnFinished } from "../shared/turn-status.js";
-import { TEST_TOKEN, startPlatform, type Platform } from "./support/harness.js";
+import { TEST_TOKEN, startPlatform, testRedisEnv, type Platform } from "./support/harness.js";
 import { SocketClient } from "./support/socket-client.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -152,7 +152,7 @@ describe("Socket.IO gateway", () => {
   it("delivers replies to a client on another server process", async () => {
     const other = spawn(process.execPath, ["--import", "tsx", "bin/server.ts"], {
       cwd: ROOT,
-      env: { ...process.env, PORT: "0", REDIS_URL: inject("redisUrl"), SWITCHBOARD_PREFIX: platform.config.prefix, SWITCHBOARD_TOKEN: TEST_TOKEN, LOG_LEVEL: "warn" },
+      env: { ...process.env, PORT: "0", ...testRedisEnv(), SWITCHBOARD_PREFIX: platform.config.prefix, SWITCHBOARD_TOKEN: TEST_TOKEN, LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     try {

@@ -1,28 +1,28 @@
-import type { Redis } from "ioredis";
 import { io, type Socket } from "socket.io-client";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { createLogger } from "../platform/logger.js";
 import { LogTail } from "../platform/log-tail.js";
-import { connectRedis } from "../platform/redis.js";
+import { Cluster } from "ioredis";
+import { connectRedis, ShardedSubscriber, type RedisClient } from "../platform/redis.js";
 import type { Event } from "../shared/events.js";
 import { keys } from "../shared/keys.js";
 import { compareStreamIds } from "../shared/stream-id.js";
-import { TEST_TOKEN, startPlatform, type Platform } from "./support/harness.js";
+import { TEST_TOKEN, startPlatform, testRedis, type Platform } from "./support/harness.js";
 import { SocketClient } from "./support/socket-client.js";
 
 // The live path: a follower far behind catches up without gaps (issue 9), and a socket that joins
 // a conversation again gets each event once, in order.
 
 let platform: Platform;
-let redis: Redis;
+let redis: RedisClient;
 let convLog: ConversationLog;
 const closers: (() => void)[] = [];
 
 beforeAll(async () => {
   // The server alone: the test writes the log itself, as fast as a busy team would.
   platform = await startPlatform({ agents: false });
-  redis = await connectRedis(inject("redisUrl"));
+  redis = await connectRedis(testRedis());
   convLog = new ConversationLog(redis, keys(platform.config.prefix), createLogger("silent"), platform.config.retention);
 });
 afterAll(async () => {
@@ -109,8 +109,8 @@ describe("catch-up of a follower more than 1,000 events behind", () => {
   });
 
   it("the log tail gives a late subscriber every event before the live ones", async () => {
-    const blocking = await connectRedis(inject("redisUrl"), { blocking: true });
-    const tail = new LogTail(blocking, redis, keys(platform.config.prefix), convLog, createLogger("silent"));
+    const subscriber = await ShardedSubscriber.connect(testRedis(), "test-tail");
+    const tail = new LogTail(subscriber, redis, keys(platform.config.prefix), convLog, createLogger("silent"));
     try {
       const conversationId = await platform.api.createConversation();
       const ids = await append(conversationId, 2500);
@@ -135,7 +135,7 @@ describe("catch-up of a follower more than 1,000 events behind", () => {
       expectOnceInOrder(received, [...ids.slice(1), marker ?? "", ...more]);
     } finally {
       await tail.close();
-      blocking.disconnect();
+      await subscriber.close();
     }
   });
 
@@ -195,5 +195,44 @@ describe("joining a conversation again on the same socket", () => {
     client.socket.emit("conversation:leave", { conversationId });
     // After leaving, a join is a fresh follow: it gets everything after the cursor it gives.
     expect((await client.join(conversationId, ids[1])).map((e) => e.id)).toEqual(ids.slice(2));
+  });
+});
+
+describe("a follower whose subscription is cut", () => {
+  /** Closes every pub/sub connection on every master, as a restarted Redis or a network cut would. */
+  async function cutSubscriptions(): Promise<void> {
+    const nodes = redis instanceof Cluster ? redis.nodes("master") : [redis];
+    await Promise.all(nodes.map((node) => node.call("CLIENT", "KILL", "TYPE", "pubsub")));
+  }
+
+  it("reconnects, subscribes again and catches up from its cursor: each event once, in order", async () => {
+    const subscriber = await ShardedSubscriber.connect(testRedis(), "test-tail");
+    const tail = new LogTail(subscriber, redis, keys(platform.config.prefix), convLog, createLogger("silent"));
+    try {
+      const conversationId = await platform.api.createConversation();
+      const received: string[] = [];
+      let last = "";
+      let done: () => void = () => {};
+      const allThere = new Promise<void>((resolve) => (done = resolve));
+      const stop = tail.subscribe(conversationId, "0", (event) => {
+        received.push(event.id);
+        if (event.id === last) done();
+      });
+      const written: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        written.push(...(await append(conversationId, 20, `before${round}-`)));
+        await cutSubscriptions();
+        // Announced while nobody listens: only the catch-up after the new subscription brings these.
+        written.push(...(await append(conversationId, 20, `after${round}-`)));
+      }
+      last = written.at(-1) ?? "";
+      if (received.includes(last)) done();
+      await allThere;
+      stop();
+      expectOnceInOrder(received, written);
+    } finally {
+      await tail.close();
+      await subscriber.close();
+    }
   });
 });

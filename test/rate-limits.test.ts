@@ -87,7 +87,7 @@ async function platformWith(env: Record<string, string>): Promise<Platform> {
 
 /** A second server process's worth of server on the same Redis and settings: another instance of the deployment. */
 async function secondInstance(platform: Platform): Promise<RunningServer> {
-  const server = await startServer({ config: platform.config, redisUrl: inject("redisUrl"), log: createLogger("silent") });
+  const server = await startServer({ config: platform.config, redis: inject("redisUrl"), log: createLogger("silent") });
   extraServers.push(server);
   return server;
 }

@@ -15,7 +15,9 @@ const error = (body: Record<string, unknown>) => ApiErrorBody.parse(body).error;
 describe("REST contract", () => {
   it("answers health without a token", async () => {
     const response = await new ApiClient(platform.server.url, undefined).request("GET", "/api/health");
-    expect(response).toMatchObject({ status: 200, body: { status: "ok", redis: "up" } });
+    expect(response).toMatchObject({ status: 200, body: { status: "ok", failing: [], redis: { ok: true }, server: { ok: true } } });
+    // The server alone: no agents in this process to report.
+    expect(response.body.agents).toBeUndefined();
   });
 
   it("refuses a missing or wrong token with a clear message", async () => {

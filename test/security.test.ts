@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connectRedis } from "../platform/redis.js";
 import { createAuthenticator } from "../server/auth.js";
 import { keys as keyNames } from "../shared/keys.js";
-import { E2E_TEST_TIMEOUT_MS, ensureClientForTests, launchBrowser, openApp, sendMessage, waitForTurn } from "./support/browser.js";
+import { E2E_TEST_TIMEOUT_MS, ensureClientForTests, launchBrowser, openApp, sendMessage, UI_TIMEOUT_MS, waitForTurn } from "./support/browser.js";
 import { reportIfStillWaiting, TEST_TOKEN, startPlatform, type Platform } from "./support/harness.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -50,14 +50,16 @@ interface Violation {
   column: number;
 }
 
-function expectSecurityHeaders(response: Response, what: string): void {
+/** `dashboard`: the queue dashboard's policy (/admin/queues only), which allows inline styles and `data:` fonts. */
+function expectSecurityHeaders(response: Response, what: string, page: "app" | "dashboard" = "app"): void {
   const { headers } = response;
   const csp = directives(headers.get("content-security-policy"));
   const host = new URL(platform.server.url).host;
   expect(csp.get("default-src"), what).toEqual(["'self'"]);
   expect(csp.get("script-src"), what).toEqual(["'self'"]);
   expect(csp.get("script-src-attr"), what).toEqual(["'none'"]);
-  expect(csp.get("style-src"), what).toEqual(["'self'"]);
+  expect(csp.get("style-src"), what).toEqual(page === "dashboard" ? ["'self'", "'unsafe-inline'"] : ["'self'"]);
+  expect(csp.get("font-src"), what).toEqual(page === "dashboard" ? ["'self'", "data:"] : ["'self'"]);
   expect(csp.get("object-src"), what).toEqual(["'none'"]);
   expect(csp.get("frame-ancestors"), what).toEqual(["'none'"]);
   expect(csp.get("connect-src"), what).toEqual(["'self'", `ws://${host}`, `wss://${host}`]);
@@ -87,6 +89,28 @@ describe("security headers", () => {
     const health = await fetch(`${url}/api/health`);
     expect(health.status).toBe(200);
     expectSecurityHeaders(health, "/api/health");
+    const ready = await fetch(`${url}/api/ready`);
+    expect(ready.status).toBe(200);
+    expectSecurityHeaders(ready, "/api/ready");
+    const admin = { authorization: `Bearer ${TEST_TOKEN}` };
+    const metricsRefused = await fetch(`${url}/metrics`);
+    expect(metricsRefused.status).toBe(401);
+    expectSecurityHeaders(metricsRefused, "/metrics without a token");
+    const metrics = await fetch(`${url}/metrics`, { headers: admin });
+    expect(metrics.status).toBe(200);
+    expectSecurityHeaders(metrics, "/metrics");
+    // The queue dashboard: the same headers, its own policy there and nowhere else.
+    const dashboardRefused = await fetch(`${url}/admin/queues`);
+    expect(dashboardRefused.status).toBe(401);
+    expectSecurityHeaders(dashboardRefused, "/admin/queues without a token", "dashboard");
+    const dashboard = await fetch(`${url}/admin/queues`, { headers: admin });
+    expect(dashboard.status).toBe(200);
+    expectSecurityHeaders(dashboard, "/admin/queues", "dashboard");
+    const dashboardScript = /src="(static\/js\/[^"]+\.js)"/.exec(await dashboard.text())?.[1];
+    expect(dashboardScript).toBeDefined();
+    expectSecurityHeaders(await fetch(`${url}/admin/queues/${dashboardScript}`, { headers: admin }), "a dashboard script", "dashboard");
+    expectSecurityHeaders(await fetch(`${url}/admin/queues/api/queues`, { headers: admin }), "the dashboard's API", "dashboard");
+    expectSecurityHeaders(await fetch(`${url}/admin/queuesque`), "a path that only starts like the dashboard's");
 
     const unauthorized = await fetch(`${url}/api/conversations`);
     expect(unauthorized.status).toBe(401);
@@ -201,6 +225,32 @@ describe("security headers", () => {
     );
     expect(open.some((socketUrl) => socketUrl.startsWith("ws://") && socketUrl.includes("/socket.io/"))).toBe(true);
     await app.context.close();
+  });
+
+  it("let the queue dashboard run in Chromium under its own policy, refusing only the web font it links", { timeout: E2E_TEST_TIMEOUT_MS }, async () => {
+    browser ??= await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    context.setDefaultTimeout(UI_TIMEOUT_MS);
+    await context.addInitScript(() => {
+      const seen: Violation[] = [];
+      (window as unknown as { __cspViolations: Violation[] }).__cspViolations = seen;
+      document.addEventListener("securitypolicyviolation", (event) =>
+        seen.push({ directive: event.violatedDirective, blocked: event.blockedURI, sourceFile: event.sourceFile, line: event.lineNumber, column: event.columnNumber }),
+      );
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.stack ?? error.message));
+    // The token once in the address: the server answers with a session cookie and the address without it.
+    await page.goto(`${platform.server.url}/admin/queues?token=${TEST_TOKEN}`);
+    expect(page.url()).toBe(`${platform.server.url}/admin/queues`);
+    await page.getByText("manager", { exact: false }).first().waitFor();
+    await page.getByText("_workflows", { exact: false }).first().waitFor();
+    const violations = await page.evaluate(() => (window as unknown as { __cspViolations: Violation[] }).__cspViolations);
+    // bull-board links Google's web fonts; they stay outside (the page falls back to system fonts).
+    expect(violations.filter((violation) => !violation.blocked.startsWith("https://fonts.googleapis.com/"))).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
   });
 });
 

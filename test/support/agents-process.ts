@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { inject } from "vitest";
-import { reportIfStillWaiting, TEST_TOKEN } from "./harness.js";
+import { reportIfStillWaiting, TEST_TOKEN, testRedisEnv } from "./harness.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** A separate agents process, as `npm run start:agents` runs it, on the test Redis. */
+/** A separate agents process, as `npm run start:agents` runs it, on the test Redis (or cluster). */
 export class AgentsProcess {
   private output = "";
 
@@ -25,7 +24,7 @@ export class AgentsProcess {
       cwd: ROOT,
       env: {
         ...process.env,
-        REDIS_URL: inject("redisUrl"),
+        ...testRedisEnv(),
         SWITCHBOARD_TOKEN: TEST_TOKEN,
         SWITCHBOARD_LOCK_MS: "2000",
         SWITCHBOARD_STALLED_MS: "1000",
@@ -64,6 +63,11 @@ export class AgentsProcess {
       child.on("exit", check);
     });
     return started;
+  }
+
+  /** What it has printed so far (stdout and stderr). */
+  printed(): string {
+    return this.output;
   }
 
   /** A process killed by a signal has no exit code, only the signal. */

@@ -4,6 +4,7 @@ import { startAgents, type RunningAgents } from "../../agents/agents-process.js"
 import type { AgentDefinition } from "../../agents/define-agent.js";
 import { builtInAgents } from "../../agents/team/built-in-team.js";
 import { createLogger } from "../../platform/logger.js";
+import type { RedisTarget } from "../../platform/redis.js";
 import { startServer, type RunningServer } from "../../server/server-process.js";
 import type OpenAI from "openai";
 import type { WorkflowDefinition } from "../../workflows/define-workflow.js";
@@ -16,9 +17,25 @@ export { turnFinished } from "../../shared/turn-status.js";
 export { ApiClient, TEST_TOKEN, describeEvents, reportIfStillWaiting } from "./api-client.js";
 import { ApiClient, TEST_TOKEN } from "./api-client.js";
 
-/** Settings for a test: a unique key prefix on the shared throwaway Redis, a free port, no model delay. */
+/** The test Redis: the cluster of `npm run test:cluster` when there is one, else the throwaway server. */
+export function testRedis(): RedisTarget {
+  const cluster = inject("redisCluster");
+  if (!cluster) return inject("redisUrl");
+  const node = (address: string) => ({ host: address.slice(0, address.lastIndexOf(":")), port: Number(address.slice(address.lastIndexOf(":") + 1)) });
+  return { cluster: cluster.split(",").map(node) };
+}
+
+/** The environment that points a child process at the test Redis. */
+export function testRedisEnv(): Record<string, string> {
+  const cluster = inject("redisCluster");
+  return cluster ? { REDIS_CLUSTER_NODES: cluster } : { REDIS_URL: inject("redisUrl") };
+}
+
+/** Settings for a test: a unique key prefix on the shared throwaway Redis (or cluster), a free port, no model delay. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
+  const cluster = inject("redisCluster");
   const parsed = parseConfig({
+    ...(cluster ? { REDIS_CLUSTER_NODES: cluster } : {}),
     PORT: "0",
     SWITCHBOARD_PREFIX: `t${randomUUID().replaceAll("-", "").slice(0, 12)}`,
     SWITCHBOARD_TOKEN: TEST_TOKEN,
@@ -57,10 +74,12 @@ export async function startPlatform(
   } = {},
 ): Promise<Platform> {
   const config = testConfig(options.env);
-  const redisUrl = inject("redisUrl");
+  const redis = testRedis();
   const log = createLogger(config.logLevel);
-  const agents = options.agents === false ? undefined : await startTestAgents(config, redisUrl, options);
-  const server = await startServer({ config, redisUrl, log });
+  const agents = options.agents === false ? undefined : await startTestAgents(config, redis, options);
+  let started: Platform | undefined;
+  // The server's health and readiness cover these agents, as in `npm start` (one process).
+  const server = await startServer({ config, redis, log, agents: () => started?.agents });
   const platform: Platform = {
     config,
     server,
@@ -71,16 +90,17 @@ export async function startPlatform(
       await platform.agents?.close();
     },
   };
+  started = platform;
   return platform;
 }
 
 /** Stops the platform's agents and starts them again, as a restart of the agents process would. */
 export async function restartAgents(platform: Platform, options: Parameters<typeof startPlatform>[0] & object = {}): Promise<void> {
   await platform.agents?.close();
-  platform.agents = await startTestAgents(platform.config, inject("redisUrl"), options);
+  platform.agents = await startTestAgents(platform.config, testRedis(), options);
 }
 
-async function startTestAgents(config: Config, redisUrl: string, options: Parameters<typeof startPlatform>[0] & object): Promise<RunningAgents> {
+async function startTestAgents(config: Config, redis: RedisTarget, options: Parameters<typeof startPlatform>[0] & object): Promise<RunningAgents> {
   const workflows = await loadWorkflows({
     // The shipped workflows use the built-in team; a test with a team of its own brings its own.
     code: options.workflows?.definitions ?? (options.team ? [] : shippedWorkflows),
@@ -89,7 +109,7 @@ async function startTestAgents(config: Config, redisUrl: string, options: Parame
   });
   return startAgents({
     config,
-    redisUrl,
+    redis,
     log: createLogger(config.logLevel),
     agents: withWorkflowsOnManager(options.team ?? (await builtInAgents()), workflows),
     catalogDir: options.catalogDir,

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const agents: RunningAgents | undefined =
     process.env.SERVED_PLATFORM_AGENTS === "0" ? undefined : await startConfiguredAgents(config, config.redisUrl, log);
-  const server = await startServer({ config, redisUrl: config.redisUrl, log });
+  const server = await startServer({ config, redis: config.redisUrl, log });
   let stopping = false;
   process.on("SIGTERM", () => {
     if (stopping) return;
