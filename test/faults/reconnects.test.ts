@@ -11,6 +11,7 @@ import {
   compareWithLog,
   converse,
   outcome,
+  socketLoadCounts,
   sum,
   type Prompt,
   type SentMessage,
@@ -62,13 +63,9 @@ describe(`${TOTAL_CYCLES} socket reconnect cycles while the team answers`, () =>
         scenario: "reconnects",
         load: `${conversations.length} conversations, ${sent.length} turns, ${sockets.length} sockets following`,
         faults: `${cycles} socket reconnect cycles (${whileStreaming} while the team answered, ${cutMidJoin} cut mid-join), each re-joining from its cursor`,
-        lost: result.lost.length + seen.reduce((total, socket) => total + socket.missing, 0),
-        duplicated: result.duplicated.length + seen.reduce((total, socket) => total + socket.repeated, 0),
-        failed: result.failed.length,
-        http5xx: meter.http5xx.length,
+        ...socketLoadCounts(result, seen, meter),
         // Server and agents run in the test's own process: a crash of either would end the run.
         crashes: 0,
-        extra: { "sockets out of order": seen.filter((socket) => !socket.inOrder).length, "wrong answers": result.wrong.length },
       };
     });
     onTestFailed(() => void row.record());

@@ -18,6 +18,7 @@ import {
   delegationsInFlight,
   outcome,
   runsInFlight,
+  socketLoadCounts,
   sum,
   turnDone,
   type Prompt,
@@ -94,12 +95,8 @@ describe("SIGKILL of Redis mid-load, restarted from its append-only file", () =>
         faults:
           `1 SIGKILL of Redis mid-load (a delegation in flight), restarted from its AOF (fsync always); ` +
           `${count(meter.refusedDuringOutage, "request")} refused with 503 unavailable while it was down, retried`,
-        lost: result.lost.length + seen.reduce((total, socket) => total + socket.missing, 0),
-        duplicated: result.duplicated.length + seen.reduce((total, socket) => total + socket.repeated, 0),
-        failed: result.failed.length,
-        http5xx: meter.http5xx.length,
+        ...socketLoadCounts(result, seen, meter),
         crashes: group.crashed().length,
-        extra: { "sockets out of order": seen.filter((socket) => !socket.inOrder).length, "wrong answers": result.wrong.length },
       };
     });
     onTestFailed(() => void row.record());

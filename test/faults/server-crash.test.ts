@@ -19,6 +19,7 @@ import {
   count,
   outcome,
   runsInFlight,
+  socketLoadCounts,
   sum,
   type SentMessage,
 } from "./support/process-load.js";
@@ -81,12 +82,8 @@ describe("SIGKILL of the server with sockets connected, mid-turn", () => {
         faults:
           `${count(kills, "SIGKILL")} of the server with ${count(sockets.length, "socket")} connected and ${count(openAtKill, "run")} streaming, a new server on its port; ` +
           `${count(meter.unreachableDuringOutage, "request")} unanswered while it was down, retried`,
-        lost: result.lost.length + seen.reduce((total, socket) => total + socket.missing, 0),
-        duplicated: result.duplicated.length + seen.reduce((total, socket) => total + socket.repeated, 0),
-        failed: result.failed.length,
-        http5xx: meter.http5xx.length,
+        ...socketLoadCounts(result, seen, meter),
         crashes: group.crashed().length,
-        extra: { "sockets out of order": seen.filter((socket) => !socket.inOrder).length, "wrong answers": result.wrong.length },
       };
     });
     onTestFailed(() => void row.record());

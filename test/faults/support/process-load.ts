@@ -577,6 +577,20 @@ export class FollowingSocket {
   }
 }
 
+/**
+ * The counts of a fault-table row for a load followed by sockets: what the logs and each socket
+ * lost or repeated, the turns that failed, the 5xx answers, and the extra columns those scenarios share.
+ */
+export function socketLoadCounts(result: Outcome, seen: ReturnType<typeof compareWithLog>[], meter: FaultMeter) {
+  return {
+    lost: result.lost.length + seen.reduce((total, socket) => total + socket.missing, 0),
+    duplicated: result.duplicated.length + seen.reduce((total, socket) => total + socket.repeated, 0),
+    failed: result.failed.length,
+    http5xx: meter.http5xx.length,
+    extra: { "sockets out of order": seen.filter((socket) => !socket.inOrder).length, "wrong answers": result.wrong.length },
+  };
+}
+
 /** How a socket's events compare with the log: missing ones, repeats, and whether the order matches. */
 export function compareWithLog(received: Event[], log: Event[]): { missing: number; repeated: number; inOrder: boolean } {
   const ids = received.map((event) => event.id);
