@@ -1,12 +1,11 @@
 import { io, type Socket } from "socket.io-client";
+import { reportIfStillWaiting } from "../../support/api-client.js";
 
 /** A Socket.IO client without the typed event maps: the fault tests send what the types forbid. */
 export type LooseSocket = Socket;
 
 export type EmitOutcome =
   | { kind: "ack"; response: unknown }
-  /** The server answered later requests on the socket but never this one. */
-  | { kind: "unanswered" }
   /** Nothing was asked back (no acknowledgement), and the socket is still connected. */
   | { kind: "sent" }
   | { kind: "disconnected"; reason: string };
@@ -40,16 +39,19 @@ function probe(socket: LooseSocket): Promise<unknown> {
 
 /**
  * Emits `event` with `args` (and an acknowledgement callback when `ack`), then tells what came of it.
- * Whether an acknowledgement is coming at all is known without a clock: two requests the server
- * always answers are sent one after the other, behind it, on the same socket; the answer to this
- * one, if any, comes before theirs (each takes at most as many Redis round trips as they do).
+ * An acknowledgement is waited for however long the server takes (how long a handler needs is not
+ * ours to guess); one that never comes is reported, naming `label`, when the test times out. Without
+ * an acknowledgement, two requests the server always answers are sent behind this one on the same
+ * socket: once they are answered, the server has read this one and kept the connection.
  */
-export function emitAndSettle(socket: LooseSocket, event: string, args: unknown[], ack: boolean): Promise<EmitOutcome> {
+export function emitAndSettle(socket: LooseSocket, event: string, args: unknown[], ack: boolean, label = event): Promise<EmitOutcome> {
   return new Promise((resolve) => {
     let settled = false;
+    let stopReporting = () => {};
     const settle = (outcome: EmitOutcome) => {
       if (settled) return;
       settled = true;
+      stopReporting();
       socket.off("disconnect", onDisconnect);
       resolve(outcome);
     };
@@ -59,13 +61,16 @@ export function emitAndSettle(socket: LooseSocket, event: string, args: unknown[
       return;
     }
     socket.on("disconnect", onDisconnect);
-    if (ack) socket.emit(event, ...args, (response: unknown) => settle({ kind: "ack", response }));
-    else socket.emit(event, ...args);
+    if (ack) {
+      stopReporting = reportIfStillWaiting(`the acknowledgement of ${label}`, () => "the socket is still connected");
+      socket.emit(event, ...args, (response: unknown) => settle({ kind: "ack", response }));
+      return;
+    }
+    socket.emit(event, ...args);
     void (async () => {
       await probe(socket);
       await probe(socket);
-      // Acknowledgements already received are delivered before the probes' own.
-      settle(ack ? { kind: "unanswered" } : { kind: "sent" });
+      settle({ kind: "sent" });
     })();
   });
 }
