@@ -95,7 +95,6 @@ export class AgentWorkers {
         this.active.delete(key);
       }
     };
-    const telemetry = bullmqTelemetry();
     const worker = new Worker(name, tracked, {
       name: this.name,
       connection: this.connection,
@@ -105,7 +104,7 @@ export class AgentWorkers {
       stalledInterval: this.config.workers.stalledMs,
       maxStalledCount: 3,
       autorun: false,
-      ...(telemetry ? { telemetry } : {}),
+      ...bullmqTelemetry(),
     });
     worker.on("error", (error) => {
       // Errors a worker reports are its connections' (the shared one and its blocking duplicate).

@@ -4,6 +4,7 @@ import type { Config } from "../shared/config.js";
 import { WORKFLOWS_QUEUE, type TurnJob, type WorkflowJob } from "../shared/jobs.js";
 import type { Keys } from "../shared/keys.js";
 import type { RedisClient } from "./redis.js";
+import { bullmqTelemetry } from "./tracing.js";
 
 /** Every step is idempotent, so a job that hit an infrastructure error is simply run again. */
 export const JOB_DEFAULTS: JobsOptions = {
@@ -54,7 +55,7 @@ export class Queues {
     private readonly layout: QueueLayout,
   ) {
     // Each flow job names its own prefix; this one is only the default.
-    this.flows = new FlowProducer({ connection, prefix: keys.legacyQueuePrefix() });
+    this.flows = new FlowProducer({ connection, prefix: keys.legacyQueuePrefix(), ...bullmqTelemetry() });
   }
 
   /** Every BullMQ prefix work may be under: each shard's, then the legacy one when it is worked. */
@@ -68,7 +69,7 @@ export class Queues {
     const key = `${prefix}\u0000${name}`;
     let queue = this.queues.get(key);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix, defaultJobOptions: JOB_DEFAULTS });
+      queue = new Queue(name, { connection: this.connection, prefix, defaultJobOptions: JOB_DEFAULTS, ...bullmqTelemetry() });
       this.queues.set(key, queue);
     }
     return queue;

@@ -33,14 +33,14 @@ export async function shutdownTracing(): Promise<void> {
 }
 
 /**
- * BullMQ's telemetry (`bullmq-otel`) for the `telemetry` option of a Queue, Worker or
- * FlowProducer: with it, adding a job records a producer span and carries the trace context in
- * the job, and the worker's span for the job continues that trace (the queue hop). Undefined when
- * tracing is off, so BullMQ does no telemetry work at all.
+ * BullMQ's telemetry (`bullmq-otel`) as options for a Queue, Worker or FlowProducer: with it,
+ * adding a job records a producer span and carries the trace context in the job, and the worker's
+ * span for the job continues that trace (the queue hop). Empty when tracing is off, so BullMQ does
+ * no telemetry work at all.
  */
-export function bullmqTelemetry(): Telemetry | undefined {
-  if (!started) return undefined;
-  return (telemetry ??= new BullMQOtel({ tracerName: "bullmq" }));
+export function bullmqTelemetry(): { telemetry?: Telemetry } {
+  if (!started) return {};
+  return { telemetry: (telemetry ??= new BullMQOtel({ tracerName: "bullmq" })) };
 }
 
 /**

@@ -175,6 +175,9 @@ describe("a turn through the agents process", () => {
       const parent = spans.find((span) => span.spanId === run?.parentSpanId);
       expect(parent?.name).toBe(`process ${agent}`);
     }
+    // The producer side of the hop: the manager's handoff added the calculator's job inside the
+    // manager's trace, so the whole turn is one trace.
+    expect(runSpan(spans, "calculator")?.traceId).toBe(runSpan(spans, "manager")?.traceId);
     expect(collector.resources[0]).toMatchObject({ "service.name": "switchboard-agents-test", "service.instance.id": expect.stringMatching(new RegExp(`:${agents.child.pid}$`)) });
   });
 });

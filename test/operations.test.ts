@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiErrorBody } from "../shared/errors.js";
 import { ApiClient, startPlatform, TEST_TOKEN, turnFinished, type Platform } from "./support/harness.js";
+import { ended, runEnded, startRun } from "./support/workflow-client.js";
 
 const ALICE = "alice-token-0123456789";
 
@@ -100,6 +101,15 @@ describe("metrics", () => {
     // The default process metrics of prom-client.
     expect(sample(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
     expect(text).toMatch(/^# TYPE switchboard_redis_errors_total counter$/m);
+  });
+
+  it("count a workflow's llm steps among the model steps, under workflow:<name>", async () => {
+    const { runId, conversationId } = await startRun(platform.api, "order-triage", { orderId: "4413", message: "My lamp has not arrived yet" });
+    const events = await platform.api.waitFor(conversationId, runEnded(runId));
+    expect(ended(events, runId).type).toBe("workflow.completed");
+    const text = (await get("/metrics", { authorization: `Bearer ${TEST_TOKEN}` })).text;
+    expect(sample(text, "switchboard_model_step_seconds_count", { agent: "workflow:order-triage", model: "offline" })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, "switchboard_tokens_total", { agent: "workflow:order-triage", kind: "prompt" })).toBeGreaterThan(0);
   });
 });
 

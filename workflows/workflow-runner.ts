@@ -6,6 +6,7 @@ import { completeModelCall } from "../agents/model/model-client.js";
 import { costOf } from "../agents/model/pricing.js";
 import type { Conversations } from "../platform/conversations.js";
 import type { Logger } from "../platform/logger.js";
+import { observeModelStep } from "../platform/metrics.js";
 import type { ChildJob } from "../platform/queues.js";
 import type { JournalEntry, StoredRun, WorkflowRunState, WorkflowRuns } from "../platform/workflow-runs.js";
 import { totalsOf } from "../platform/workflow-runs.js";
@@ -289,6 +290,8 @@ class Execution {
     }
     const usage = answer.usage;
     const costUsd = costOf(model, usage);
+    // In the same series as agents' steps, named so a workflow's model calls stand apart.
+    observeModelStep(`workflow:${this.state.workflow}`, model, { latencyMs: answer.latencyMs, usage, costUsd });
     if (!node.output) return { output: answer.content, usage, costUsd, modelCalls: 1, latencyMs: answer.latencyMs };
     let parsed: unknown;
     try {
