@@ -24,15 +24,37 @@ export interface ConnectionStatus {
 
 const JOIN_TIMEOUT_MS = 10_000;
 
+const WEBSOCKET_FIRST = ["websocket", "polling"];
+const POLLING_FIRST = ["polling", "websocket"];
+
+/**
+ * WebSocket first: its one handshake request is the whole session, so any server behind any
+ * balancer can take it, sticky or not. Where the upgrade is refused (a proxy without WebSocket
+ * support), `tryAllTransports` moves on to long polling within the same attempt. Where it is
+ * swallowed (a proxy that never answers it), only the attempt's timeout tells: the next attempt
+ * starts with long polling instead, and once connected the following ones start with WebSocket
+ * again. Long polling spreads one session over many requests, so it needs a sticky balancer
+ * (docs/running-at-scale.md).
+ */
 export function createSocket(token: string): SwitchboardSocket {
-  return io({
+  const socket: SwitchboardSocket = io({
     path: "/socket.io",
     auth: { token },
+    transports: WEBSOCKET_FIRST,
+    tryAllTransports: true,
     autoConnect: false,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5_000,
     timeout: 10_000,
   });
+  const manager = socket.io;
+  manager.on("error", (error) => {
+    manager.opts.transports = error.message === "timeout" ? POLLING_FIRST : WEBSOCKET_FIRST;
+  });
+  manager.on("open", () => {
+    manager.opts.transports = WEBSOCKET_FIRST;
+  });
+  return socket;
 }
 
 /** Calls `onChange` with the connection's status now and whenever it changes; returns a stop function. */
