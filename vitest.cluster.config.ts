@@ -13,6 +13,8 @@ export default defineConfig({
       "test/delegation-slot.test.ts",
       "test/durability.test.ts",
       "test/gateway.test.ts",
+      "test/gateway-streaming.test.ts",
+      "test/delta-bus.test.ts",
       "test/live-path.test.ts",
       "test/agents-api.test.ts",
     ],

@@ -4,8 +4,10 @@ import { z } from "zod";
 import type { ConversationLog } from "../platform/conversation-log.js";
 import type { DeltaPublisher } from "../platform/delta-bus.js";
 import type { Logger } from "../platform/logger.js";
+import { stopsTurn, type StopMarker } from "../platform/turn-stops.js";
 import { observeModelStep, observeRunEvent } from "../platform/metrics.js";
 import type { ChildJob } from "../platform/queues.js";
+import { recordStep } from "../platform/run-steps.js";
 import { withSpan } from "../platform/tracing.js";
 import type { NextStep, RunPorts, Runnable } from "../runtime/next-step.js";
 import type { Config } from "../shared/config.js";
@@ -27,6 +29,7 @@ import {
 import { streamModelTurn } from "./model/model-client.js";
 import { costOf } from "./model/pricing.js";
 import { estimateTokens } from "./model/token-estimate.js";
+import { compareStreamIds } from "../shared/stream-id.js";
 import { RUN_STATE_VERSION, type RunState, type RunStore } from "./run-state.js";
 
 /** How much of a failed attempt's streamed text its `run.retrying` event keeps. */
@@ -45,6 +48,22 @@ export interface AgentLoopDeps {
   model: OpenAI;
   config: Config;
   log: Logger;
+  /** The conversations' stop markers: read when a run starts or resumes, and heard live while it runs. */
+  stops: TurnStopsPort;
+}
+
+/** How a run learns that a person stopped its turn. */
+export interface TurnStopsPort {
+  read(conversationId: string): Promise<StopMarker | undefined>;
+  /** Calls `onStop` for each stop announced from now on; resolves with the function that ends the watch. */
+  watch(conversationId: string, onStop: (marker: StopMarker) => void): Promise<() => void>;
+}
+
+/** The turn was stopped while this run was on it: `partialText` is what the model had streamed of the step cut off. */
+class TurnStopped extends Error {
+  constructor(readonly partialText = "") {
+    super("the turn was stopped");
+  }
 }
 
 type PendingCall = RunState["pendingToolCalls"][number];
@@ -64,15 +83,59 @@ export class AgentLoop implements Runnable<ChildResult> {
 
   async advance(data: unknown, ports: RunPorts): Promise<Next> {
     const job = TurnJob.parse(data);
-    // Both reads go out together: one round trip before the run can start.
-    const [, loaded] = await Promise.all([this.deps.directory.refresh(), this.deps.runs.load(job.conversationId, job.runId)]);
+    // A user's turn (not a workflow's agent step) can be stopped: its marker is read with the
+    // other reads (one round trip before the run can start), and a stop announced while this
+    // attempt runs aborts it at once.
+    const turn = job.triggerEventId;
+    const stop = new AbortController();
+    let stoppedBy: StopMarker | undefined;
+    const [, loaded, marker, unwatch] = await Promise.all([
+      this.deps.directory.refresh(),
+      this.deps.runs.load(job.conversationId, job.runId),
+      turn === undefined ? undefined : this.deps.stops.read(job.conversationId),
+      turn === undefined ? undefined : this.watchStops(job.conversationId, turn, (announced) => {
+        stoppedBy = announced;
+        stop.abort();
+      }),
+    ]);
+    try {
+      return await this.advanceRun(job, loaded, marker, ports, stop.signal, () => stoppedBy);
+    } finally {
+      unwatch?.();
+    }
+  }
+
+  /** Watches for stops of the turn; a watch that cannot be set up leaves the durable marker to stop the run. */
+  private async watchStops(conversationId: string, turn: string, onStop: (marker: StopMarker) => void): Promise<(() => void) | undefined> {
+    try {
+      return await this.deps.stops.watch(conversationId, (marker) => {
+        if (stopsTurn(marker, turn)) onStop(marker);
+      });
+    } catch (error) {
+      this.deps.log.warn({ err: error, conversationId }, "could not watch for stops; the run checks the stop marker before its answer");
+      return undefined;
+    }
+  }
+
+  private async advanceRun(
+    job: TurnJob,
+    loaded: RunState | undefined,
+    marker: StopMarker | undefined,
+    ports: RunPorts,
+    signal: AbortSignal,
+    stoppedBy: () => StopMarker | undefined,
+  ): Promise<Next> {
     const agent = this.deps.directory.get(job.agent);
+    if (loaded && loaded.status !== "running" && loaded.status !== "waiting") return finished(loaded);
+    // A run whose answer is decided finishes it: the answer is logged unless the stop came first.
+    if (stopsTurn(marker, job.triggerEventId) && loaded?.result === undefined) return this.cancel(loaded ?? this.initialState(job, agent), marker);
     const state = loaded ?? (await this.begin(job, agent));
-    if (state.status === "completed" || state.status === "failed") return finished(state);
     try {
       if (!agent) throw new RunFailure("agent_unavailable", `The agent "${job.agent}" is no longer in the team, or is disabled.`);
-      return await this.run(state, agent, ports);
+      return await this.run(state, agent, ports, signal);
     } catch (error) {
+      const stopped = stoppedBy();
+      if (stopped && (error instanceof TurnStopped || signal.aborted)) return this.cancel(state, stopped, error instanceof TurnStopped ? error.partialText : "");
       if (error instanceof RunFailure) return this.fail(state, error);
       if (ports.attemptsLeft <= 0) {
         // The person reading the run gets a reason; the error itself goes to the log.
@@ -83,12 +146,13 @@ export class AgentLoop implements Runnable<ChildResult> {
     }
   }
 
-  private async begin(job: TurnJob, agent: AgentDefinition | undefined): Promise<RunState> {
-    const model = agent?.model ?? this.deps.config.model.defaultModel;
-    const state: RunState = {
+  private initialState(job: TurnJob, agent: AgentDefinition | undefined): RunState {
+    return {
       v: RUN_STATE_VERSION,
       job,
-      model,
+      model: agent?.model ?? this.deps.config.model.defaultModel,
+      ...(agent?.temperature !== undefined ? { temperature: agent.temperature } : {}),
+      ...(agent?.maxTokens !== undefined ? { maxTokens: agent.maxTokens } : {}),
       startedAt: Date.now(),
       status: "running",
       messages: [],
@@ -98,6 +162,11 @@ export class AgentLoop implements Runnable<ChildResult> {
       childCostUsd: 0,
       pendingToolCalls: [],
     };
+  }
+
+  private async begin(job: TurnJob, agent: AgentDefinition | undefined): Promise<RunState> {
+    const state = this.initialState(job, agent);
+    const model = state.model;
     // The start is logged while the history is read: the run shows as started as soon as it is.
     const [, messages] = await Promise.all([
       this.emit(state, "started", {
@@ -115,18 +184,29 @@ export class AgentLoop implements Runnable<ChildResult> {
   private async initialMessages(job: TurnJob, agent: AgentDefinition): Promise<ChatCompletionMessageParam[]> {
     const system: ChatCompletionMessageParam = { role: "system", content: agent.instructions };
     if (job.mode === "delegate" || job.mode === "workflow") return [system, { role: "user", content: job.task }];
-    const earlier = await this.deps.conversationLog.readLatest(job.conversationId, HISTORY_MESSAGES * 3, HISTORY_TYPES, job.triggerEventId);
-    const history: ChatCompletionMessageParam[] = [];
+    // A retried or edited message's context ends where the message it replaces began.
+    const before = job.replaces ?? job.triggerEventId;
+    const earlier = await this.deps.conversationLog.readLatest(job.conversationId, HISTORY_MESSAGES * 3, HISTORY_TYPES, before);
+    const history: { id: string; message: ChatCompletionMessageParam }[] = [];
     for (const event of earlier) {
-      if (event.type === "message.user") history.push({ role: "user", content: event.data.text });
-      if (event.type === "message.agent") history.push({ role: "assistant", content: event.data.text });
+      if (event.type === "message.user") {
+        // An earlier retry or edit: what it replaced (from that message on) is not part of the conversation.
+        const replaced = event.data.replaces;
+        if (replaced !== undefined) {
+          const kept = history.findIndex((entry) => compareStreamIds(entry.id, replaced) >= 0);
+          if (kept >= 0) history.length = kept;
+        }
+        history.push({ id: event.id, message: { role: "user", content: event.data.text } });
+      }
+      if (event.type === "message.agent") history.push({ id: event.id, message: { role: "assistant", content: event.data.text } });
     }
-    return [system, ...history.slice(-HISTORY_MESSAGES), { role: "user", content: job.task }];
+    return [system, ...history.slice(-HISTORY_MESSAGES).map((entry) => entry.message), { role: "user", content: job.task }];
   }
 
-  private async run(state: RunState, agent: AgentDefinition, ports: RunPorts): Promise<Next> {
+  private async run(state: RunState, agent: AgentDefinition, ports: RunPorts, signal: AbortSignal): Promise<Next> {
     for (;;) {
       if (state.result !== undefined) return this.complete(state, "answered");
+      if (signal.aborted) throw new TurnStopped();
       if (state.waiting) {
         const collected = await this.collect(state, ports);
         if (collected) return collected;
@@ -137,11 +217,11 @@ export class AgentLoop implements Runnable<ChildResult> {
         if (next) return next;
         continue;
       }
-      await this.modelStep(state, agent);
+      await this.modelStep(state, agent, signal);
     }
   }
 
-  private async modelStep(state: RunState, agent: AgentDefinition): Promise<void> {
+  private async modelStep(state: RunState, agent: AgentDefinition, signal: AbortSignal): Promise<void> {
     const { maxSteps, tokenBudget } = this.deps.config.limits;
     if (state.steps.length >= maxSteps) {
       throw new RunFailure(
@@ -170,7 +250,7 @@ export class AgentLoop implements Runnable<ChildResult> {
         "switchboard.step": state.steps.length,
       },
       async (span) => {
-        const answered = await this.streamWithRetries(state, agent, tools);
+        const answered = await this.streamWithRetries(state, agent, tools, signal);
         span.setAttributes({
           "gen_ai.usage.input_tokens": answered.usage.promptTokens,
           "gen_ai.usage.output_tokens": answered.usage.completionTokens,
@@ -187,6 +267,20 @@ export class AgentLoop implements Runnable<ChildResult> {
       tools: turn.toolCalls.map((call) => call.function.name),
     };
     observeModelStep(agent.name, state.model, { ...step, latencyMs: performance.now() - began });
+    // Recorded before the answer joins the messages: exactly what this step was sent.
+    const recorded = recordStep({
+      step: step.step,
+      model: state.model,
+      latencyMs: step.latencyMs,
+      messages: state.messages,
+      tools: tools.flatMap((tool) => (tool.type === "function" ? [tool.function.name] : [])),
+      answer: {
+        text: turn.content,
+        toolCalls: turn.toolCalls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })),
+        finishReason: turn.finishReason,
+        usage: turn.usage,
+      },
+    });
     state.steps.push(step);
     state.usage = {
       promptTokens: state.usage.promptTokens + turn.usage.promptTokens,
@@ -201,7 +295,7 @@ export class AgentLoop implements Runnable<ChildResult> {
     state.pendingToolCalls = turn.toolCalls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments }));
     if (turn.toolCalls.length === 0) state.result = turn.content;
     else if (turn.content.trim() !== "") await this.emit(state, `s${step.step}:text`, { type: "message.agent", data: { text: turn.content } });
-    await this.deps.runs.save(state);
+    await this.deps.runs.save(state, recorded);
   }
 
   /**
@@ -210,7 +304,7 @@ export class AgentLoop implements Runnable<ChildResult> {
    * next attempt's deltas carry its number, so a client replaces the partial text rather than
    * appending to it. A first token later than SWITCHBOARD_MODEL_SLOW_MS is logged as `run.slow`.
    */
-  private async streamWithRetries(state: RunState, agent: AgentDefinition, tools: ChatCompletionTool[]) {
+  private async streamWithRetries(state: RunState, agent: AgentDefinition, tools: ChatCompletionTool[], signal: AbortSignal) {
     const { conversationId, runId } = state.job;
     const stepIndex = state.steps.length;
     const maxAttempts = this.deps.config.model.stepRetries + 1;
@@ -225,14 +319,15 @@ export class AgentLoop implements Runnable<ChildResult> {
       try {
         return await streamModelTurn(
           this.deps.model,
-          { model: state.model, messages: state.messages, tools },
+          { model: state.model, messages: state.messages, tools, temperature: state.temperature, maxTokens: state.maxTokens },
           (text) => {
             streamed += text;
             this.deps.deltas.publish({ conversationId, runId, agent: agent.name, text, ...(attempt > 1 ? { attempt } : {}) });
           },
-          { onSlow },
+          { onSlow, signal },
         );
       } catch (error) {
+        if (signal.aborted) throw new TurnStopped(streamed.slice(0, REPLACED_TEXT_CHARS));
         if (!(error instanceof RunFailure) || !error.transient) throw error;
         if (attempt >= maxAttempts) {
           if (attempt === 1) throw error;
@@ -474,10 +569,42 @@ export class AgentLoop implements Runnable<ChildResult> {
 
   private async complete(state: RunState, outcome: "answered" | "transferred"): Promise<Next> {
     const result = state.result ?? "";
-    if (outcome === "answered") await this.emit(state, "answer", { type: "message.agent", data: { text: result } });
+    if (outcome === "answered") {
+      const { conversationId, runId, agent, triggerEventId } = state.job;
+      const answer: NewEvent = { type: "message.agent", data: { text: result }, agent, runId };
+      if (triggerEventId === undefined) await this.emit(state, "answer", answer);
+      else {
+        // Atomic with the stop marker: a stop that landed first (even unheard) wins, and one after the answer finds it given.
+        const logged = await this.deps.conversationLog.appendUnlessStopped(conversationId, answer, `${runId}:answer`, triggerEventId);
+        if ("stoppedBy" in logged) {
+          const marker = await this.deps.stops.read(conversationId);
+          return this.cancel(state, marker ?? { through: triggerEventId, by: logged.stoppedBy, reason: "stopped", at: new Date().toISOString() });
+        }
+      }
+    }
     await this.emit(state, "completed", { type: "run.completed", data: { outcome, ...totals(state) } });
     await this.returnToParent(state, "completed", result);
     state.status = "completed";
+    await this.deps.runs.save(state);
+    return finished(state);
+  }
+
+  /**
+   * Ends the run because a person stopped its turn: `run.cancelled` (once, keyed like every event)
+   * instead of an answer, and no result handed back as if it were one. Its delegated runs stop
+   * on their own (they share the turn); a parent waiting for this one resumes and stops too.
+   */
+  private async cancel(state: RunState, marker: StopMarker, partialText = ""): Promise<Next> {
+    this.deps.log.info({ runId: state.job.runId, by: marker.by }, "run stopped");
+    await this.emit(state, "cancelled", {
+      type: "run.cancelled",
+      data: { by: marker.by, reason: marker.reason, ...(partialText.trim() ? { partialText } : {}), ...totals(state) },
+    });
+    state.status = "cancelled";
+    state.result = `Stopped by ${marker.by}.`;
+    state.pendingToolCalls = [];
+    state.waiting = undefined;
+    state.handOff = undefined;
     await this.deps.runs.save(state);
     return finished(state);
   }
@@ -509,6 +636,9 @@ export class AgentLoop implements Runnable<ChildResult> {
     const appended = await this.deps.conversationLog.append(conversationId, { ...event, agent, runId } as NewEvent, `${runId}:${key}`);
     // Counted when first written: the same event again (a retried step) is not a second run.
     if (appended.created) observeRunEvent(state.job, event.type);
+    // The text kept for clients joining mid-answer: what this event now holds (or withdraws) goes.
+    if (event.type === "message.agent" || event.type === "run.retrying") await this.deps.deltas.logged(conversationId, runId, agent, appended.event.id);
+    if (event.type === "run.completed" || event.type === "run.failed" || event.type === "run.cancelled") await this.deps.deltas.ended(conversationId, runId);
   }
 }
 
@@ -538,7 +668,8 @@ function finished(state: RunState): Next {
   const result: ChildResult = {
     runId: state.job.runId,
     agent: state.job.agent,
-    status: state.status === "failed" ? "failed" : "completed",
+    // A stopped run hands back no answer: its parent stops too, and must not read one.
+    status: state.status === "completed" ? "completed" : "failed",
     result: state.result ?? "",
     modelCalls: state.steps.length + state.childModelCalls,
     usage: state.usage,

@@ -11,6 +11,7 @@ import { Queues, queueLayout } from "../platform/queues.js";
 import { connectRedis, ShardedSubscriber, type RedisClient, type RedisTarget } from "../platform/redis.js";
 import type { Runnable } from "../runtime/next-step.js";
 import { RunHost } from "../runtime/run-host.js";
+import { TurnStops, type StopMarker } from "../platform/turn-stops.js";
 import type { Config } from "../shared/config.js";
 import { keys as keyNames, type Keys } from "../shared/keys.js";
 import type { AgentDirectory } from "./agent-directory.js";
@@ -139,14 +140,17 @@ export async function startAgents(options: {
     model: options.model ?? createModelClient(config.model, { log }),
     conversationLog,
     conversations,
-    deltas: new DeltaPublisher(redis, keys, log),
+    // A run's kept text outlives a stream's longest allowed silence (after which its step runs again).
+    deltas: new DeltaPublisher(redis, keys, log, { ttlMs: Math.max(60_000, 2 * config.model.idleMs) }),
     queues,
     approvals,
     directory,
     tools,
   };
   const host = <R>(runnable: Runnable<R>) => new RunHost(runnable, queues, approvals, (id) => conversations.owner(id));
-  const agentHost = host(new AgentLoop({ ...services, runs: new RunStore(redis, keys) }));
+  const turnStops = new TurnStops(redis, keys);
+  const stops = { read: (id: string) => turnStops.read(id), watch: (id: string, onStop: (marker: StopMarker) => void) => turnStops.watch(subscriber, id, onStop) };
+  const agentHost = host(new AgentLoop({ ...services, runs: new RunStore(redis, keys), stops }));
   const team = new AgentWorkers(workerConnection, queues.prefixes(), (job, token) => agentHost.process(job, token), config, log);
   workers = team;
   const fixedQueues: string[] = [];

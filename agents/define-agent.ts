@@ -12,6 +12,10 @@ export interface AgentDefinition {
   instructions: string;
   /** Model id; absent, the configured default. */
   model?: string;
+  /** Sampling temperature (0–2); absent, the model's default. */
+  temperature?: number;
+  /** The most tokens one answer may have; absent, no cap of ours. */
+  maxTokens?: number;
   tools: AnyTool[];
   /** Agents this one may hand work to (transfer or delegate); `"*"` means every enabled agent. */
   handoffs: string[];
@@ -23,6 +27,8 @@ export function defineAgent(definition: {
   description: string;
   instructions: string;
   model?: string;
+  temperature?: number;
+  maxTokens?: number;
   tools?: AnyTool[];
   handoffs?: string[];
 }): AgentDefinition {

@@ -85,6 +85,8 @@ export class RegistryDirectory implements AgentDirectory {
       description: spec.description,
       instructions: spec.instructions,
       ...(spec.model ? { model: spec.model } : {}),
+      ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),
+      ...(spec.maxTokens !== undefined ? { maxTokens: spec.maxTokens } : {}),
       tools,
       handoffs: spec.handoffs,
     };

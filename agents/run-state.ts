@@ -4,6 +4,8 @@ import { StepRecord, Usage } from "../shared/events.js";
 import { TurnJob, WorkflowJob } from "../shared/jobs.js";
 import type { Keys } from "../shared/keys.js";
 import type { RedisClient } from "../platform/redis.js";
+import { RunSteps } from "../platform/run-steps.js";
+import type { RecordedStep } from "../shared/run-steps.js";
 
 export const RUN_STATE_VERSION = 2;
 
@@ -30,8 +32,11 @@ export const RunState = z.object({
   v: z.literal(RUN_STATE_VERSION),
   job: TurnJob,
   model: z.string(),
+  /** The agent's model settings when the run began: a run keeps them, as it keeps its model. */
+  temperature: z.number().optional(),
+  maxTokens: z.number().int().optional(),
   startedAt: z.number(),
-  status: z.enum(["running", "waiting", "completed", "failed"]),
+  status: z.enum(["running", "waiting", "completed", "failed", "cancelled"]),
   /** The model conversation so far: exactly what the next model call will be sent. */
   messages: z.array(z.custom<ChatCompletionMessageParam>((value) => typeof value === "object" && value !== null)),
   steps: z.array(StepRecord),
@@ -63,10 +68,21 @@ export class RunStore {
     return RunState.parse(JSON.parse(raw));
   }
 
-  async save(state: RunState): Promise<void> {
-    const key = this.keys.run(state.job.conversationId, state.job.runId);
-    const finished = state.status === "completed" || state.status === "failed";
-    if (finished) await this.redis.set(key, JSON.stringify(state), "EX", FINISHED_TTL_SECONDS);
-    else await this.redis.set(key, JSON.stringify(state));
+  /**
+   * Checkpoints the run, and in the same transaction (one round trip, one slot) records the model
+   * step just finished, if any; a finished run's recorded steps expire with its checkpoint.
+   */
+  async save(state: RunState, step?: RecordedStep): Promise<void> {
+    const { conversationId, runId } = state.job;
+    const key = this.keys.run(conversationId, runId);
+    const finished = state.status === "completed" || state.status === "failed" || state.status === "cancelled";
+    const multi = this.redis.multi();
+    if (finished) multi.set(key, JSON.stringify(state), "EX", FINISHED_TTL_SECONDS);
+    else multi.set(key, JSON.stringify(state));
+    if (step) RunSteps.write(multi, this.keys, conversationId, runId, step);
+    if (finished) RunSteps.expire(multi, this.keys, conversationId, runId, FINISHED_TTL_SECONDS);
+    const replies = await multi.exec();
+    const failed = replies?.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
   }
 }

@@ -30,6 +30,8 @@ function specOf(agent: AgentDefinition): { spec?: AgentSpecFields; problems: str
     description: agent.description,
     instructions: agent.instructions,
     ...(agent.model ? { model: agent.model } : {}),
+    ...(agent.temperature !== undefined ? { temperature: agent.temperature } : {}),
+    ...(agent.maxTokens !== undefined ? { maxTokens: agent.maxTokens } : {}),
     tools: agent.tools.map((tool) => tool.name),
     handoffs: agent.handoffs,
   });

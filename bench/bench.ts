@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { Queues, queueLayout } from "../platform/queues.js";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { Conversations } from "../platform/conversations.js";
+import { AgentRegistry } from "../platform/agent-registry.js";
 import { createLogger } from "../platform/logger.js";
 import { LogTail } from "../platform/log-tail.js";
 import { connectRedis, ShardedSubscriber } from "../platform/redis.js";
@@ -20,6 +21,8 @@ import { pushLatency, idleClientsMemory } from "./gateway-bench.js";
 import { workflowBench, type WorkflowFigures } from "./workflow-bench.js";
 import { CHAIN_LONG, FAN_OUT } from "./workflows.js";
 import { fsyncBench, type FsyncFigures } from "./fsync-bench.js";
+import { browserBench, renderBrowserSection } from "./browser-bench.js";
+import { clusterBench, renderClusterSection } from "./cluster-bench.js";
 
 /**
  * `npm run bench`: the floor (raw BullMQ and stream hops on the same Redis) measured in the same run
@@ -62,7 +65,7 @@ try {
   const conversationLog = new ConversationLog(redis, keys, log, 10_000);
   const conversations = new Conversations(redis, keys);
   const queues = new Queues(redis, keys, queueLayout({ shards: 1, redisCluster: undefined }));
-  const intake = new MessageIntake(conversationLog, conversations, queues);
+  const intake = new MessageIntake(conversationLog, conversations, queues, new AgentRegistry(redis, keys, log));
   const subscriber = await ShardedSubscriber.connect(redisUrl, "bench-tail");
   const tail = new LogTail(subscriber, redis, keys, conversationLog, log);
 
@@ -159,13 +162,15 @@ try {
   const idle = await idleClientsMemory(server.url, "bench-token-0123456789", server.pid ?? 0, 1000);
   say("durability: a 202 under appendfsync everysec and always …");
   const fsync = await fsyncBench(binary, Math.max(200, Math.round(SAMPLES / 2)));
+  const cluster = await clusterBench({ binary, turns: Number(process.env.CLUSTER_BENCH_TURNS ?? 1000), conversations: 100, say });
+  const browser = await browserBench();
 
   await tail.close();
   await subscriber.close();
   await queues.close();
   const load = `load average (1 min) ${loadAtStart.toFixed(2)} at the start, ${(os.loadavg()[0] ?? Number.NaN).toFixed(2)} at the end`;
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}, Redis ${await redisVersion(redis)}; ${load}`;
-  const report = renderReport({ machine, bullFloor, streamFloor, handoff, fullTurn, throughput, workflows, push, pushFloor, idle, fsync });
+  const report = `${renderReport({ machine, bullFloor, streamFloor, handoff, fullTurn, throughput, workflows, push, pushFloor, idle, fsync })}\n${renderClusterSection(cluster).join("\n")}\n${renderBrowserSection(browser)}`;
   writeFileSync(path.join(ROOT, "docs", "benchmarks.md"), report);
   say(`\n${report}`);
   redis.disconnect();

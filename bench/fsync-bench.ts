@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { Conversations } from "../platform/conversations.js";
+import { AgentRegistry } from "../platform/agent-registry.js";
 import { createLogger } from "../platform/logger.js";
 import { Queues, queueLayout } from "../platform/queues.js";
 import { connectRedis } from "../platform/redis.js";
@@ -31,7 +32,7 @@ export async function fsyncBench(binary: string, samples: number): Promise<Fsync
       const redis = await connectRedis(`redis://127.0.0.1:${server.port}`);
       const conversations = new Conversations(redis, keys);
       const queues = new Queues(redis, keys, queueLayout({ shards: 1, redisCluster: undefined }));
-      const intake = new MessageIntake(new ConversationLog(redis, keys, log, 10_000), conversations, queues);
+      const intake = new MessageIntake(new ConversationLog(redis, keys, log, 10_000), conversations, queues, new AgentRegistry(redis, keys, log));
       const conversation = await conversations.create("bench", "fsync");
       return { fsync, dir, server, redis, queues, intake, conversationId: conversation.id, latencies: [] as number[] };
     }),

@@ -93,6 +93,8 @@ function describe(event: Event): string | undefined {
       return color(2, `✓ ${who} done: ${event.data.usage.totalTokens} tokens, ${event.data.latencyMs} ms, $${event.data.costUsd.toFixed(4)}`);
     case "run.failed":
       return color(31, `✗ ${who} failed (${event.data.code}): ${event.data.reason}`);
+    case "run.cancelled":
+      return color(33, `■ ${who} stopped by ${event.data.by}`);
     case "workflow.started": {
       const { min, max } = event.data.budget.modelCalls;
       return color(35, `▶ workflow ${event.data.workflow} (${event.data.version}) started: ${min}–${max} model calls`);

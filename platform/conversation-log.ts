@@ -10,16 +10,29 @@ import type { RedisClient } from "./redis.js";
  * whether or not the event is new, and reads one field of that hash back (a cancel request).
  * A new entry is announced on the sharded channel KEYS[4] as `<previous entry's id> <id> <event>`:
  * a follower whose cursor is the previous id takes it as it is, one behind reads the log instead.
- * All four keys carry the conversation's hash tag: one slot. ARGV: key, payload, maxlen, ttl, field
- * to read ('' for none), then field/value pairs to write.
+ * With a guard (a stream id), a new entry is not written when the hash's field `through` is that
+ * id or later (a stop marker covering the run's turn): the reply's second element is then 2. All four keys carry the conversation's hash tag: one slot. ARGV: key, payload,
+ * maxlen, ttl, field to read ('' for none), guard ('' for none), then field/value pairs to write.
  */
 const APPEND_SCRIPT = `
-for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+local function later_or_same(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  if not am or not bm then return false end
+  if #am ~= #bm then return #am > #bm end
+  if am ~= bm then return am > bm end
+  return tonumber(as) >= tonumber(bs)
+end
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
 local watched = false
 if ARGV[5] ~= '' then watched = redis.call('HGET', KEYS[3], ARGV[5]) end
 if ARGV[1] ~= '' then
   local existing = redis.call('HGET', KEYS[2], ARGV[1])
   if existing then return {existing, 0, watched} end
+end
+if ARGV[6] ~= '' then
+  local through = redis.call('HGET', KEYS[3], 'through')
+  if through and later_or_same(through, ARGV[6]) then return {'', 2, watched} end
 end
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
@@ -64,8 +77,25 @@ export class ConversationLog {
     record: { hash: string; fields: Record<string, string>; read?: string },
   ): Promise<string | undefined> {
     const payload = JSON.stringify({ ...event, at: event.at ?? new Date().toISOString(), v: EVENT_SCHEMA_VERSION });
-    const [, , read] = await this.script(conversationId, key, payload, record.hash, record.read ?? "", Object.entries(record.fields).flat());
+    const [, , read] = await this.script(conversationId, key, payload, record.hash, record.read ?? "", "", Object.entries(record.fields).flat());
     return read ?? undefined;
+  }
+
+  /**
+   * Appends one event (once per `key`) unless the conversation's stop marker covers the turn of
+   * user message `turn`, in one atomic step: a run's answer and a stop never both win. Returns
+   * who stopped the turn when the event was not written.
+   */
+  async appendUnlessStopped(conversationId: string, event: NewEvent, key: string, turn: string): Promise<{ stoppedBy: string } | { appended: true }> {
+    const payload = JSON.stringify({ ...event, at: event.at ?? new Date().toISOString(), v: EVENT_SCHEMA_VERSION });
+    const [, outcome, by] = await this.script(conversationId, key, payload, this.keys.stop(conversationId), "by", turn, []);
+    return outcome === 2 ? { stoppedBy: by ?? "" } : { appended: true };
+  }
+
+  /** The event with stream id `id`, if the log holds it. */
+  async get(conversationId: string, id: string): Promise<Event | undefined> {
+    const [event] = await this.range(conversationId, id, id);
+    return event;
   }
 
   /**
@@ -77,14 +107,14 @@ export class ConversationLog {
     const stored = { ...event, at, v: EVENT_SCHEMA_VERSION };
     const payload = JSON.stringify(stored);
     // Nothing to record: the dedup index stands in for the record hash (same slot, nothing written).
-    const [id, created] = await this.script(conversationId, key, payload, this.keys.dedup(conversationId), "", []);
+    const [id, created] = await this.script(conversationId, key, payload, this.keys.dedup(conversationId), "", "", []);
     // The event was built from a typed NewEvent: no need to parse what was just written.
     if (created === 1) return { event: { ...stored, id, conversationId } as Event, created: true };
     const [existing] = await this.range(conversationId, id, id);
     return { event: existing ?? ({ ...stored, id, conversationId } as Event), created: false };
   }
 
-  private async script(conversationId: string, key: string, payload: string, record: string, read: string, fields: string[]) {
+  private async script(conversationId: string, key: string, payload: string, record: string, read: string, guard: string, fields: string[]) {
     return (this.redis as unknown as AppendCommand).sbAppend(
       this.keys.events(conversationId),
       this.keys.dedup(conversationId),
@@ -95,6 +125,7 @@ export class ConversationLog {
       this.retention,
       DEDUP_TTL_SECONDS,
       read,
+      guard,
       ...fields,
     );
   }
@@ -150,6 +181,7 @@ type AppendCommand = {
     maxLen: number,
     ttl: number,
     read: string,
+    guard: string,
     ...fields: string[]
   ): Promise<[id: string, created: number, read: string | null]>;
 };

@@ -31,7 +31,7 @@ export const runsStarted = new Counter({
 
 export const runsFinished = new Counter({
   name: "switchboard_runs_finished_total",
-  help: "Agent runs finished, by agent and outcome (completed or failed).",
+  help: "Agent runs finished, by agent and outcome (completed, failed, or cancelled: stopped by a person).",
   labelNames: ["agent", "outcome"] as const,
   registers: [metricsRegistry],
 });
@@ -174,8 +174,8 @@ export function observeRunEvent(job: { agent: string; mode: string; triggerEvent
     runsStarted.inc({ agent: job.agent });
     return;
   }
-  if (type !== "run.completed" && type !== "run.failed") return;
-  const outcome = type === "run.completed" ? "completed" : "failed";
+  if (type !== "run.completed" && type !== "run.failed" && type !== "run.cancelled") return;
+  const outcome = type === "run.completed" ? "completed" : type === "run.failed" ? "failed" : "cancelled";
   runsFinished.inc({ agent: job.agent, outcome });
   const sent = job.mode === "turn" && job.triggerEventId ? streamIdMs(job.triggerEventId) : undefined;
   if (sent !== undefined) turnSeconds.observe({ outcome }, Math.max(0, Date.now() - sent) / 1000);

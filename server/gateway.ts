@@ -4,16 +4,19 @@ import type { Approvals } from "../platform/approvals.js";
 import type { Conversations } from "../platform/conversations.js";
 import type { Logger } from "../platform/logger.js";
 import type { LogTail } from "../platform/log-tail.js";
+import type { StreamingTexts } from "../platform/delta-bus.js";
 import type { ShardedSubscriber } from "../platform/redis.js";
 import { RateLimitedError, SwitchboardError } from "../shared/errors.js";
 import { type Event, MessageDelta } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
+import type { StreamedText } from "../shared/streamed-text.js";
 import { compareStreamIds } from "../shared/stream-id.js";
 import {
   type AckResponse,
   type ClientToServerEvents,
   type ConnectRefusal,
   DecidePayload,
+  type JoinAck,
   JoinPayload,
   LeavePayload,
   SendPayload,
@@ -23,6 +26,8 @@ import { decideApproval } from "./approval-decisions.js";
 import { clientAddress, type Identity } from "./auth.js";
 import { clientFacing, parseInput } from "./http-error.js";
 import type { MessageIntake } from "./message-intake.js";
+import type { TurnControl } from "./turn-control.js";
+import { EditPayload, RetryPayload, StopTurnPayload } from "../shared/turn-control.js";
 import type { RateLimits } from "./rate-limits.js";
 import { securityHeaders } from "./security-headers.js";
 
@@ -58,9 +63,13 @@ export interface GatewayDeps {
   conversations: Conversations;
   tail: LogTail;
   intake: MessageIntake;
+  /** Stop, retry and edit (the same as the REST routes). */
+  turns: TurnControl;
   approvals: Approvals;
   /** Sharded pub/sub: the delta channels of the conversations this process follows. */
   subscriber: ShardedSubscriber;
+  /** The text runs have streamed so far, for sockets that join mid-answer. */
+  streaming: StreamingTexts;
   keys: Keys;
   maxMessageChars: number;
   log: Logger;
@@ -77,12 +86,15 @@ const later = (a: string, b: string) => (compareStreamIds(a, b) >= 0 ? a : b);
  */
 export class Gateway {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-  private readonly deltaChannels = new Map<string, number>();
+  /** Conversation id → how many follows on this process want its deltas, and when its channel is subscribed. */
+  private readonly deltaChannels = new Map<string, { count: number; subscribed: Promise<void> }>();
   private readonly sendPayload: ReturnType<typeof SendPayload>;
+  private readonly editPayload: ReturnType<typeof EditPayload>;
   private readonly onDelta = (message: string) => this.delta(message);
 
   constructor(http: HttpServer, private readonly deps: GatewayDeps) {
     this.sendPayload = SendPayload(deps.maxMessageChars);
+    this.editPayload = EditPayload(deps.maxMessageChars);
     this.io = new Server(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000 });
     // Socket.IO answers its own HTTP requests (long polling, the WebSocket upgrade): same headers.
     this.io.engine.use(securityHeaders());
@@ -133,7 +145,7 @@ export class Gateway {
       void this.serially(socket, key, () =>
         this.answer(ack, async () => {
           const { conversationId, after } = parseInput(JoinPayload, payload);
-          return { events: await this.join(socket, conversationId, after ?? "0") };
+          return this.join(socket, conversationId, after ?? "0");
         }).then(() => this.release(socket, key)),
       );
     });
@@ -152,7 +164,7 @@ export class Gateway {
         const conversation = await this.owned(socket, input.conversationId);
         const owner = socket.data.identity.user;
         await this.deps.limits.consume("messages", { user: owner, address: socket.data.address });
-        const eventId = await this.deps.intake.post({ owner, title: conversation.title, ...input });
+        const eventId = await this.deps.intake.post({ owner, title: conversation.title, directAgent: conversation.directAgent, ...input });
         return { eventId };
       }),
     );
@@ -162,6 +174,29 @@ export class Gateway {
       this.answer(ack, async () => {
         const input = parseInput(DecidePayload, payload, "invalid_decision");
         return { approval: await decideApproval(this.deps.approvals, socket.data.identity, input) };
+      }),
+    );
+
+    // Exactly as the REST routes: the conversation must be the socket user's, who is the one who stops.
+    socket.on("turn:stop", (payload, ack) =>
+      this.answer(ack, async () => {
+        const input = parseInput(StopTurnPayload, payload);
+        await this.owned(socket, input.conversationId);
+        return this.deps.turns.stop(input.conversationId, socket.data.identity.user, input.reason);
+      }),
+    );
+
+    socket.on("message:retry", (payload, ack) =>
+      this.answer(ack, async () => {
+        const input = parseInput(RetryPayload, payload);
+        return { eventId: await this.replace(socket, { ...input, mode: "retry" }) };
+      }),
+    );
+
+    socket.on("message:edit", (payload, ack) =>
+      this.answer(ack, async () => {
+        const input = parseInput(this.editPayload, payload, "invalid_message");
+        return { eventId: await this.replace(socket, { ...input, mode: "edit" }) };
       }),
     );
 
@@ -178,8 +213,13 @@ export class Gateway {
    * sent for it: returns every event after that (read in pages, however many) for the ack, and a
    * follow holding live events back until `release`. Replaces an earlier follow only once the
    * read succeeded, so a failed re-join leaves the socket as it was.
+   *
+   * The ack also carries the text of each run streaming right now, read after the log and once
+   * this socket receives the conversation's deltas: every delta is then in that text or arrives
+   * after it (numbered, so the client drops the ones it already has), and text the log read
+   * already holds has been taken out of it (or the client learns so from `after`).
    */
-  private async join(socket: GatewaySocket, conversationId: string, after: string): Promise<Event[]> {
+  private async join(socket: GatewaySocket, conversationId: string, after: string): Promise<JoinAck> {
     await this.owned(socket, conversationId);
     const start = later(after, socket.data.following.get(conversationId)?.sent ?? "0");
     const read = await this.deps.tail.read(conversationId, start);
@@ -201,9 +241,20 @@ export class Gateway {
     socket.data.following.set(conversationId, follow);
     if (!previous) {
       await socket.join(room(conversationId));
-      await this.followDeltas(conversationId);
+      this.followDeltas(conversationId);
     }
-    return events;
+    await this.deltaChannels.get(conversationId)?.subscribed;
+    return { events, streams: await this.streamingTexts(conversationId) };
+  }
+
+  /** The texts being streamed; none when they cannot be read (the deltas still fill the bubble in). */
+  private async streamingTexts(conversationId: string): Promise<StreamedText[]> {
+    try {
+      return await this.deps.streaming.read(conversationId);
+    } catch (error) {
+      this.deps.log.warn({ err: error, conversationId }, "could not read the texts being streamed");
+      return [];
+    }
   }
 
   /** The join's ack has gone out: the live events held meanwhile follow it. */
@@ -243,6 +294,14 @@ export class Gateway {
     this.unfollowDeltas(conversationId);
   }
 
+  private async replace(socket: GatewaySocket, input: { conversationId: string; eventId: string; clientMsgId: string; mode: "retry" | "edit"; text?: string }): Promise<string> {
+    const conversation = await this.owned(socket, input.conversationId);
+    const owner = socket.data.identity.user;
+    const admit = () => this.deps.limits.consume("messages", { user: owner, address: socket.data.address });
+    const { conversationId: _id, ...rest } = input;
+    return this.deps.turns.replace({ owner, conversation, ...rest, admit });
+  }
+
   private async owned(socket: GatewaySocket, conversationId: string) {
     const conversation = await this.deps.conversations.get(socket.data.identity.user, conversationId);
     if (!conversation) throw new SwitchboardError("unknown_conversation", `No conversation "${conversationId}".`);
@@ -261,18 +320,26 @@ export class Gateway {
     );
   }
 
-  private async followDeltas(conversationId: string): Promise<void> {
-    const count = this.deltaChannels.get(conversationId) ?? 0;
-    this.deltaChannels.set(conversationId, count + 1);
-    if (count === 0) await this.deps.subscriber.subscribe(this.deps.keys.deltas(conversationId), this.onDelta);
+  /** Counts a follow of the conversation's deltas; the first subscribes its channel. */
+  private followDeltas(conversationId: string): void {
+    const channel = this.deltaChannels.get(conversationId);
+    if (channel) {
+      channel.count += 1;
+      return;
+    }
+    const subscribed = this.deps.subscriber.subscribe(this.deps.keys.deltas(conversationId), this.onDelta);
+    this.deltaChannels.set(conversationId, { count: 1, subscribed });
+    // Each join awaits it; one that fails is retried by the next first follow.
+    subscribed.catch(() => {
+      if (this.deltaChannels.get(conversationId)?.subscribed === subscribed) this.deltaChannels.delete(conversationId);
+    });
   }
 
   private unfollowDeltas(conversationId: string): void {
-    const count = (this.deltaChannels.get(conversationId) ?? 0) - 1;
-    if (count > 0) {
-      this.deltaChannels.set(conversationId, count);
-      return;
-    }
+    const channel = this.deltaChannels.get(conversationId);
+    if (!channel) return;
+    channel.count -= 1;
+    if (channel.count > 0) return;
     this.deltaChannels.delete(conversationId);
     this.deps.subscriber.unsubscribe(this.deps.keys.deltas(conversationId), this.onDelta);
   }
@@ -298,7 +365,15 @@ export class Gateway {
   }
 }
 
-const EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(["conversation:join", "conversation:leave", "message:send", "approval:decide"]);
+const EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
+  "conversation:join",
+  "conversation:leave",
+  "message:send",
+  "approval:decide",
+  "turn:stop",
+  "message:retry",
+  "message:edit",
+]);
 type Ack = (response: AckResponse<never>) => void;
 
 /**

@@ -5,10 +5,14 @@ import { Queues, queueLayout } from "../platform/queues.js";
 import { AgentRegistry } from "../platform/agent-registry.js";
 import { Approvals } from "../platform/approvals.js";
 import { ConversationLog } from "../platform/conversation-log.js";
+import { ConversationRemoval } from "../platform/conversation-removal.js";
+import { StreamingTexts } from "../platform/delta-bus.js";
 import { Conversations } from "../platform/conversations.js";
 import { Readiness, type AgentsHealthSource } from "../platform/health.js";
+import { RunSteps } from "../platform/run-steps.js";
 import type { Logger } from "../platform/logger.js";
 import { LogTail } from "../platform/log-tail.js";
+import { TurnStops } from "../platform/turn-stops.js";
 import { countRedisErrors, queueCounts, queueStates, registerQueueSource, registerSocketSource } from "../platform/metrics.js";
 import { connectRedis, ShardedSubscriber, type RedisTarget } from "../platform/redis.js";
 import { WorkflowRegistry } from "../platform/workflow-registry.js";
@@ -20,6 +24,7 @@ import { createApp } from "./app.js";
 import { createAuthenticator, resolveAccessToken } from "./auth.js";
 import { Gateway } from "./gateway.js";
 import { MessageIntake } from "./message-intake.js";
+import { TurnControl } from "./turn-control.js";
 import { RateLimits } from "./rate-limits.js";
 
 export interface RunningServer {
@@ -58,14 +63,15 @@ export async function startServer(options: {
   const conversations = new Conversations(redis, keys, config.shards);
   const tail = new LogTail(subscriber, redis, keys, conversationLog, log);
   const queues = new Queues(redis, keys, queueLayout(config));
-  const intake = new MessageIntake(conversationLog, conversations, queues);
+  const agentRegistry = new AgentRegistry(redis, keys, log);
+  const intake = new MessageIntake(conversationLog, conversations, queues, agentRegistry);
+  const turns = new TurnControl(conversationLog, intake, new TurnStops(redis, keys), queues);
   const approvals = new Approvals(redis, keys, conversationLog, queues);
   const workflowRegistry = new WorkflowRegistry(redis, keys, log);
   const workflowRuns = new WorkflowRuns(redis, keys, conversationLog, queues, workflowRegistry);
   const token = await resolveAccessToken(redis, keys, config.token);
   const authenticate = createAuthenticator(token, config.users);
   const limits = new RateLimits(redis, config.prefix, config.rateLimits);
-  const agentRegistry = new AgentRegistry(redis, keys, log);
   // Every agent's queue (the registry's, read each time: agents come and go at run time) and the workflows queue.
   const queueNames = async () => [...(await agentRegistry.list()).map((agent) => agent.name), WORKFLOWS_QUEUE];
   let sockets = () => 0;
@@ -74,7 +80,16 @@ export async function startServer(options: {
     log,
     authenticate,
     limits,
-    conversations: { conversations, conversationLog, tail, intake, maxMessageChars: config.limits.maxMessageChars },
+    conversations: {
+      conversations,
+      removal: new ConversationRemoval(redis, keys, conversations, conversationLog, queues),
+      conversationLog,
+      tail,
+      intake,
+      turns,
+      runSteps: new RunSteps(redis, keys, log),
+      maxMessageChars: config.limits.maxMessageChars,
+    },
     agents: { registry: agentRegistry, queues, defaultModel: config.model.defaultModel },
     workflows: { registry: workflowRegistry, runs: workflowRuns, conversations, log },
     approvals: { approvals },
@@ -106,8 +121,10 @@ export async function startServer(options: {
     conversations,
     tail,
     intake,
+    turns,
     approvals,
     subscriber,
+    streaming: new StreamingTexts(redis, keys),
     keys,
     maxMessageChars: config.limits.maxMessageChars,
     log,

@@ -21,6 +21,10 @@ export const AgentSpecInput = z
     description: z.string().trim().min(10, "say in at least 10 characters what the agent does").max(1000),
     instructions: z.string().trim().min(1, "instructions must not be empty").max(8000),
     model: z.string().trim().min(1).max(100).optional(),
+    /** Sampling temperature for this agent's model calls; absent, the model's own default. */
+    temperature: z.number().min(0).max(2).optional(),
+    /** The most tokens one answer of this agent may have (`max_completion_tokens`); absent, no cap of ours. */
+    maxTokens: z.number().int().min(1).max(200_000).optional(),
     tools: unique(ToolName, "tools").max(16).default([]),
     handoffs: unique(z.union([AgentName, z.literal(EVERY_AGENT)]), "handoffs").max(32).default([]),
     enabled: z.boolean().default(true),
@@ -42,6 +46,24 @@ export const AgentSpec = AgentSpecInput.extend({
   updatedAt: z.string(),
 });
 export type AgentSpec = z.infer<typeof AgentSpec>;
+
+/** How many earlier definitions of an agent its history keeps. */
+export const AGENT_HISTORY_LIMIT = 50;
+
+/**
+ * One definition of an agent as it was saved, for its history: `n` counts the agent's definitions
+ * from 1; `by` is who saved it (a user, or `code` / `catalog` when an agents process seeded it).
+ */
+export const AgentHistoryEntry = z.object({
+  n: z.number().int().positive(),
+  change: z.enum(["created", "updated", "deleted", "restored"]),
+  by: z.string(),
+  at: z.string(),
+  /** For a restore, the definition it brought back. */
+  restoredFrom: z.number().int().positive().optional(),
+  spec: AgentSpec,
+});
+export type AgentHistoryEntry = z.infer<typeof AgentHistoryEntry>;
 
 /** A tool that agents processes offer, published so servers can check specs against it. */
 export const ToolSummary = z.object({

@@ -88,7 +88,18 @@ const envelope = {
 export const MessageUserEvent = z.object({
   ...envelope,
   type: z.literal("message.user"),
-  data: z.object({ text: z.string(), clientMsgId: z.string().optional() }),
+  data: z.object({
+    text: z.string(),
+    clientMsgId: z.string().optional(),
+    /**
+     * Set on a retried or edited message: the id of the user message it replaces. That message,
+     * the turn it started and everything after it up to this one stay in the log, shown as replaced,
+     * and are left out of the model's context from here on.
+     */
+    replaces: z.string().optional(),
+    /** `retry`: the same text again; `edit`: new text. Present exactly when `replaces` is. */
+    mode: z.enum(["retry", "edit"]).optional(),
+  }),
 });
 
 export const MessageAgentEvent = z.object({
@@ -172,6 +183,26 @@ export const RunFailedEvent = z.object({
   data: z.object({
     code: RunFailureCode,
     reason: z.string(),
+    usage: Usage,
+    latencyMs: z.number().nonnegative(),
+    costUsd: z.number().nonnegative(),
+    steps: z.array(StepRecord),
+  }),
+});
+
+/**
+ * A person stopped the turn this run belonged to: the run ended there, without an answer (never
+ * `run.completed` as well). What its model had streamed of an unfinished step is kept as
+ * `partialText`, to be shown as stopped, never as an answer.
+ */
+export const RunCancelledEvent = z.object({
+  ...envelope,
+  type: z.literal("run.cancelled"),
+  data: z.object({
+    /** The user who stopped the turn. */
+    by: z.string(),
+    reason: z.string(),
+    partialText: z.string().optional(),
     usage: Usage,
     latencyMs: z.number().nonnegative(),
     costUsd: z.number().nonnegative(),
@@ -319,6 +350,7 @@ export const Event = z.discriminatedUnion("type", [
   RunStartedEvent,
   RunCompletedEvent,
   RunFailedEvent,
+  RunCancelledEvent,
   RunSlowEvent,
   RunRetryingEvent,
   ApprovalRequestedEvent,
@@ -345,5 +377,11 @@ export const MessageDelta = z.object({
   text: z.string(),
   /** The model step's attempt (absent: the first); text of an earlier attempt is replaced. */
   attempt: z.number().int().min(2).optional(),
+  /**
+   * The delta's place among its run's deltas (1, 2, …), so a client joins the run's text kept for
+   * it (`StreamedText.seq`) with the deltas after it: one at or below that number is already in.
+   * Absent from a publisher older than this field.
+   */
+  seq: z.number().int().positive().optional(),
 });
 export type MessageDelta = z.infer<typeof MessageDelta>;

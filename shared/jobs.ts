@@ -19,6 +19,8 @@ export const TurnJob = z.object({
   parentRunId: z.string().optional(),
   /** The user message that started the root run; history is what came before it. */
   triggerEventId: z.string().optional(),
+  /** A retried or edited message's turn: the user message it replaces, whose turn and after are left out of the history. */
+  replaces: z.string().optional(),
 });
 export type TurnJob = z.infer<typeof TurnJob>;
 

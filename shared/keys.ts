@@ -23,7 +23,7 @@ const shardName = (shard: number) => shard.toString(16).padStart(2, "0");
 
 /**
  * Redis key names. Every key of one conversation shares one hash tag, so Redis Cluster keeps the
- * whole conversation (log, dedup index, run checkpoints, workflow runs, its channels) in one slot:
+ * whole conversation (log, dedup index, run checkpoints, workflow runs, streaming texts, its channels) in one slot:
  * the shard's tag `{<prefix>:s<NN>}` for a conversation that carries a shard, `{<id>}` for one made
  * before shards. The BullMQ queues of a shard's conversations sit under a prefix with the same tag,
  * because every queue of a flow tree (a turn and its children on other agents' queues) must live in
@@ -50,10 +50,23 @@ export function keys(prefix: string) {
     meta: (conversationId: string) => `${conv(conversationId)}:meta`,
     /** Checkpoint of one agent run (JSON), written after every finished step. */
     run: (conversationId: string, runId: string) => `${conv(conversationId)}:run:${runId}`,
+    /** The recorded model steps of one agent run (what it was sent, what it answered): step number → JSON. */
+    runSteps: (conversationId: string, runId: string) => `${conv(conversationId)}:run:${runId}:steps`,
     /** A workflow run: its state and journal of finished steps, one hash field per step and round. */
     workflowRun: (conversationId: string, runId: string) => `${conv(conversationId)}:wfrun:${runId}`,
+    /**
+     * The conversation's stop marker (hash: through, by, reason, at): every run of a turn started
+     * by a user message up to `through` stops. Durable, so a run resumed after a crash stops too.
+     */
+    stop: (conversationId: string) => `${conv(conversationId)}:stop`,
+    /** Sharded pub/sub channel announcing a stop to the agents processes running the conversation's turns. */
+    stops: (conversationId: string) => `${conv(conversationId)}:stops`,
     /** Live-only token deltas of a conversation (sharded pub/sub channel). */
     deltas: (conversationId: string) => `${conv(conversationId)}:deltas`,
+    /** Run id → where its streaming text is (attempt, delta count, the event it follows), for clients that join mid-answer (short-lived). */
+    streaming: (conversationId: string) => `${conv(conversationId)}:streaming`,
+    /** The text a run has streamed and not yet logged (short-lived; its place is in `streaming`). */
+    streamingText: (conversationId: string, runId: string) => `${conv(conversationId)}:streaming:${runId}`,
     /** A user's conversations, scored by creation time. */
     ownerConversations: (owner: string) => `${prefix}:owner:{${owner}}:convs`,
     /** A user's workflow runs, scored by start time. */
@@ -72,6 +85,8 @@ export function keys(prefix: string) {
     agents: () => `${prefix}:agents`,
     /** Bumped on every registry change; a process that sees a new value reloads the team. */
     agentsVersion: () => `${prefix}:agents:version`,
+    /** An agent's definitions as they changed, newest first (AgentHistoryEntry JSON), capped. */
+    agentHistory: (name: string) => `${prefix}:agents:history:${name}`,
     /** Sharded pub/sub channel announcing registry changes (with the new version) to every agents process. */
     agentsChanged: () => `${prefix}:agents:changed`,
     /** Tools the agents processes offer: tool name → ToolSummary JSON. */

@@ -167,6 +167,18 @@ describe("one error taxonomy", () => {
     refusedOverRest(await admin.request("GET", `/api/conversations/${id}/events?after=yesterday`), "invalid_query");
     refusedOverRest(await alice.request("GET", `/api/conversations/${id}`), "unknown_conversation");
 
+    // No agents process here: the turn stays queued, and a conversation with a turn going is not deleted.
+    const busy = await alice.createConversation();
+    const eventId = await alice.send(busy, "Wait for me");
+    const refusedDelete = await alice.request("DELETE", `/api/conversations/${busy}`);
+    refusedOverRest(refusedDelete, "turn_running");
+    expect(refusedDelete.body.runs).toEqual([`${busy}-${eventId}`]);
+    expect((await alice.request("GET", `/api/conversations/${busy}`)).status).toBe(200);
+    // Retry and edit wait for the turn going; a stop needs one going; retry names a message the log holds.
+    refusedOverRest(await alice.request("POST", `/api/conversations/${busy}/messages/${eventId}/retry`, {}), "turn_running");
+    refusedOverRest(await admin.request("POST", `/api/conversations/${id}/stop`, {}), "no_running_turn");
+    refusedOverRest(await admin.request("POST", `/api/conversations/${id}/messages/1-0/retry`, {}), "unknown_message");
+
     const poet = { name: "poet", description: "Writes haiku poems about any topic.", instructions: "Answer with a haiku." };
     refusedOverRest(await alice.request("POST", "/api/agents", poet), "forbidden");
     refusedOverRest(await admin.request("POST", "/api/agents", { ...poet, description: "short" }), "invalid_agent");
@@ -176,6 +188,8 @@ describe("one error taxonomy", () => {
     const manager = { name: "manager", description: "Reads each message and routes it to the team.", instructions: "Route." };
     expect((await admin.request("POST", "/api/agents", manager)).status).toBe(201);
     refusedOverRest(await admin.request("DELETE", "/api/agents/manager"), "protected");
+    expect((await admin.request("PUT", "/api/agents/poet", { ...poet, enabled: false })).status).toBe(200);
+    refusedOverRest(await admin.request("POST", "/api/conversations", { agent: "poet" }), "agent_unavailable");
 
     refusedOverRest(await admin.request("GET", "/api/workflows/nothing"), "unknown_workflow");
     refusedOverRest(await admin.request("POST", "/api/workflows/ticket/runs", { input: { orderId: 7 } }), "invalid_input");
@@ -197,6 +211,9 @@ describe("one error taxonomy", () => {
     const again = await admin.request("POST", `/api/approvals/${approval.id}`, { decision: "reject" });
     refusedOverRest(again, "already_decided");
     expect(again.body.approval).toMatchObject({ id: approval.id, status: "approved" });
+    const [requested] = await admin.events(approval.conversationId);
+    expect(requested?.type).toBe("approval.requested");
+    refusedOverRest(await admin.request("POST", `/api/conversations/${approval.conversationId}/messages/${requested?.id}/retry`, {}), "not_user_message");
 
     const carols = await carol.createConversation();
     expect((await carol.request("POST", `/api/conversations/${carols}/messages`, { text: "one" })).status).toBe(202);

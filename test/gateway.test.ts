@@ -39,7 +39,7 @@ describe("Socket.IO gateway", () => {
     const client = await connect(TEST_TOKEN);
     const conversationId = await platform.api.createConversation();
     const joined = await client.join(conversationId);
-    expect(joined).toEqual({ ok: true, data: { events: [] } });
+    expect(joined).toEqual({ ok: true, data: { events: [], streams: [] } });
 
     const sent = await client.send(conversationId, "What is 17.5% of 2,480?", "m1");
     if (!sent.ok) throw new Error(sent.error.message);
@@ -117,7 +117,7 @@ describe("Socket.IO gateway", () => {
       expect(joined, after).toMatchObject({ ok: false, error: { code: "invalid_request", message: expect.stringMatching(/after is out of range/) } });
     }
     // The largest ids that do have a successor are fine: nothing comes after them yet.
-    expect(await client.join(conversationId, "18446744073709551615-18446744073709551614")).toEqual({ ok: true, data: { events: [] } });
+    expect(await client.join(conversationId, "18446744073709551615-18446744073709551614")).toEqual({ ok: true, data: { events: [], streams: [] } });
   });
 
   it("refuses messages of only invisible characters as empty", async () => {

@@ -159,8 +159,10 @@ describe("a turn through the agents process", () => {
     const runSpan = (spans: OtlpSpan[], agent: string) =>
       spans.find((span) => span.name === `run ${agent}` && attributes(span.attributes)["switchboard.conversation.id"] === conversationId);
     const modelCalls = (spans: OtlpSpan[], run: OtlpSpan | undefined) => spans.filter((span) => run && span.parentSpanId === run.spanId && span.name === "chat offline");
-    await collector.until("a run span for the manager and the calculator, each with its model calls", (spans) =>
-      ["manager", "calculator"].every((agent) => modelCalls(spans, runSpan(spans, agent)).length > 0),
+    // The worker's `process` span ends after the run span inside it: it may come in a later export.
+    const processSpan = (spans: OtlpSpan[], agent: string) => spans.find((span) => span.spanId === runSpan(spans, agent)?.parentSpanId);
+    await collector.until("a run span for the manager and the calculator, each with its model calls and inside its queue hop", (spans) =>
+      ["manager", "calculator"].every((agent) => modelCalls(spans, runSpan(spans, agent)).length > 0 && processSpan(spans, agent) !== undefined),
     );
 
     const spans = collector.spans;
@@ -172,8 +174,7 @@ describe("a turn through the agents process", () => {
         expect(attributes(call.attributes)["gen_ai.usage.input_tokens"]).toBeGreaterThan(0);
       }
       // The queue hop: BullMQ's span for processing the job (bullmq-otel) is the run span's parent.
-      const parent = spans.find((span) => span.spanId === run?.parentSpanId);
-      expect(parent?.name).toBe(`process ${agent}`);
+      expect(processSpan(spans, agent)?.name).toBe(`process ${agent}`);
     }
     // The producer side of the hop: the manager's handoff added the calculator's job inside the
     // manager's trace, so the whole turn is one trace.

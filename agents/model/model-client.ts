@@ -69,6 +69,8 @@ export interface ModelTurn {
   toolCalls: ChatCompletionMessageFunctionToolCall[];
   usage: Usage;
   latencyMs: number;
+  /** Why the model stopped: `stop`, `tool_calls`, `length`, … as it said. */
+  finishReason: string;
 }
 
 /**
@@ -82,16 +84,18 @@ export interface ModelTurn {
  */
 export async function streamModelTurn(
   client: OpenAI,
-  request: { model: string; messages: ChatCompletionMessageParam[]; tools: ChatCompletionTool[] },
+  request: { model: string; messages: ChatCompletionMessageParam[]; tools: ChatCompletionTool[]; temperature?: number; maxTokens?: number },
   onDelta: (text: string) => void,
-  options: Partial<ModelCallOptions> & { onSlow?: (waitedMs: number) => void } = {},
+  options: Partial<ModelCallOptions> & { onSlow?: (waitedMs: number) => void; /** Aborts the call (a person stopped the turn). */ signal?: AbortSignal } = {},
 ): Promise<ModelTurn> {
   const started = performance.now();
-  const settings = optionsFor(client, options);
+  const { signal: stopSignal, ...callOptions } = options;
+  const settings = optionsFor(client, callOptions);
   const watchdog = new Watchdog(settings, options.onSlow);
   let content = "";
   const calls = new Map<number, { id: string; name: string; arguments: string }>();
   let usage: Usage | undefined;
+  let finishReason: string | undefined;
   let streaming = false;
   try {
     const { data: stream, response } = await client.chat.completions
@@ -100,17 +104,18 @@ export async function streamModelTurn(
           model: request.model,
           messages: request.messages,
           ...(request.tools.length > 0 ? { tools: request.tools } : {}),
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
           stream: true,
           stream_options: { include_usage: true },
         },
-        { signal: watchdog.signal },
+        { signal: stopSignal ? AbortSignal.any([watchdog.signal, stopSignal]) : watchdog.signal },
       )
       .withResponse();
     const contentType = response.headers.get("content-type") ?? "";
     if (/html/i.test(contentType)) throw new UnreadableReply(htmlReason(client.baseURL), `HTTP ${response.status}, content-type ${contentType}`);
     streaming = true;
     let answered = false;
-    let finished = false;
     for await (const chunk of stream) {
       watchdog.arm("idle");
       if (chunk.usage) {
@@ -123,7 +128,7 @@ export async function streamModelTurn(
       const choice = (chunk.choices as typeof chunk.choices | undefined)?.[0];
       if (!choice) continue;
       answered = true;
-      if (choice.finish_reason) finished = true;
+      if (choice.finish_reason) finishReason = choice.finish_reason;
       const delta = choice.delta as typeof choice.delta | undefined;
       if (!delta) continue;
       if (delta.content) {
@@ -146,7 +151,7 @@ export async function streamModelTurn(
         `HTTP ${response.status}, content-type ${contentType || "none"}, no chunk with choices`,
       );
     }
-    if (!finished) throw new StreamCut("the stream ended without a finish reason");
+    if (finishReason === undefined) throw new StreamCut("the stream ended without a finish reason");
     if (content.trim() === "" && calls.size === 0) throw new UnreadableReply(emptyReason(client.baseURL), "a finished stream with no text and no tool calls");
   } catch (error) {
     throw failureOf(error, { watchdog, streaming, client, model: request.model, log: settings.log });
@@ -161,6 +166,7 @@ export async function streamModelTurn(
     toolCalls,
     usage: usage ?? estimateUsage(request.messages, content, toolCalls),
     latencyMs: performance.now() - started,
+    finishReason,
   };
 }
 

@@ -7,9 +7,9 @@ import { MANAGER } from "../../shared/agent-name.js";
 import { EVERY_AGENT, type AgentSpecInput } from "../../shared/agent-spec.js";
 import type { AgentSummary, FailureCode, ToolInfo } from "./api.js";
 
-export type AgentField = "name" | "description" | "instructions" | "model" | "tools" | "handoffs" | "enabled";
+export type AgentField = "name" | "description" | "instructions" | "model" | "temperature" | "maxTokens" | "tools" | "handoffs" | "enabled";
 
-export const AGENT_FIELDS: readonly AgentField[] = ["name", "description", "instructions", "model", "tools", "handoffs", "enabled"];
+export const AGENT_FIELDS: readonly AgentField[] = ["name", "description", "instructions", "model", "temperature", "maxTokens", "tools", "handoffs", "enabled"];
 
 /** How the form labels each field; problems are written with these words, not the API's keys. */
 export const FIELD_LABELS: Readonly<Record<AgentField, string>> = {
@@ -17,6 +17,8 @@ export const FIELD_LABELS: Readonly<Record<AgentField, string>> = {
   description: "Description",
   instructions: "Instructions",
   model: "Model",
+  temperature: "Temperature",
+  maxTokens: "Most tokens per answer",
   tools: "Tools",
   handoffs: "Hands off to",
   enabled: "Enabled",
@@ -28,13 +30,17 @@ export interface AgentForm {
   description: string;
   instructions: string;
   model: string;
+  /** As typed; blank for the model's own default. */
+  temperature: string;
+  /** As typed; blank for no cap. */
+  maxTokens: string;
   tools: string[];
   handoffs: string[];
   enabled: boolean;
 }
 
 export function emptyAgentForm(): AgentForm {
-  return { name: "", description: "", instructions: "", model: "", tools: [], handoffs: [], enabled: true };
+  return { name: "", description: "", instructions: "", model: "", temperature: "", maxTokens: "", tools: [], handoffs: [], enabled: true };
 }
 
 /**
@@ -61,20 +67,38 @@ export function agentFormFrom(agent: AgentSummary, defaultModel: string | undefi
     description: agent.description,
     instructions: agent.instructions ?? "",
     model: defaultModel !== undefined && agent.model === defaultModel ? "" : agent.model,
+    temperature: agent.temperature === undefined ? "" : String(agent.temperature),
+    maxTokens: agent.maxTokens === undefined ? "" : String(agent.maxTokens),
     tools: [...agent.tools],
     handoffs: [...agent.handoffs],
     enabled: agent.enabled !== false,
   };
 }
 
-/** The whole definition for POST or PUT: the model only when one is typed; "*" alone when picked, it covers the rest. */
+/**
+ * A number field as the API takes it: blank is absent; anything else is sent as a number, or as
+ * the text typed when it is not one, so the server's refusal names the field.
+ */
+function numberField(typed: string): number | string | undefined {
+  const text = typed.trim();
+  if (text === "") return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : text;
+}
+
+/** The whole definition for POST or PUT: the model and settings only when typed; "*" alone when picked, it covers the rest. */
 export function specFromForm(form: AgentForm): AgentSpecInput {
   const model = form.model.trim();
+  const temperature = numberField(form.temperature);
+  const maxTokens = numberField(form.maxTokens);
   return {
     name: form.name.trim(),
     description: form.description.trim(),
     instructions: form.instructions.trim(),
     ...(model === "" ? {} : { model }),
+    // A number the user typed wrong goes as typed: the server says what is wrong with it.
+    ...(temperature === undefined ? {} : { temperature: temperature as number }),
+    ...(maxTokens === undefined ? {} : { maxTokens: maxTokens as number }),
     tools: [...new Set(form.tools)],
     handoffs: form.handoffs.includes(EVERY_AGENT) ? [EVERY_AGENT] : [...new Set(form.handoffs)],
     enabled: form.enabled,
@@ -93,6 +117,8 @@ export function sameForm(a: AgentForm, b: AgentForm): boolean {
     a.description === b.description &&
     a.instructions === b.instructions &&
     a.model === b.model &&
+    a.temperature.trim() === b.temperature.trim() &&
+    a.maxTokens.trim() === b.maxTokens.trim() &&
     a.enabled === b.enabled &&
     sameList(a.tools, b.tools) &&
     sameList(a.handoffs, b.handoffs)

@@ -4,11 +4,12 @@
  * with the server's own words.
  */
 import { z } from "zod";
-import { AgentSource, AgentStatus, type AgentSpecInput } from "../../shared/agent-spec.js";
-import { Conversation } from "../../shared/api.js";
+import { AgentHistoryEntry, AgentSource, AgentStatus, type AgentSpecInput } from "../../shared/agent-spec.js";
+import { Conversation, ConversationHit } from "../../shared/api.js";
 import { Approval } from "../../shared/approval.js";
 import { ErrorBody, ErrorCode } from "../../shared/errors.js";
 import { Budget, Event, type ApprovalDecision } from "../../shared/events.js";
+import { RecordedStep } from "../../shared/run-steps.js";
 import { WorkflowGraph, WorkflowRunLine, WorkflowRunView } from "../../shared/workflow.js";
 
 /**
@@ -21,6 +22,8 @@ export const AgentSummary = z.object({
   instructions: z.string().optional(),
   /** The model it runs on: its own, or the server's default (the API does not say which). */
   model: z.string().default(""),
+  temperature: z.number().optional(),
+  maxTokens: z.number().optional(),
   tools: z.array(z.string()).default([]),
   /** Target names, or `"*"` (EVERY_AGENT): every enabled agent of the team. */
   handoffs: z.array(z.string()).default([]),
@@ -32,7 +35,7 @@ export const AgentSummary = z.object({
   status: AgentStatus.optional(),
 });
 export type AgentSummary = z.infer<typeof AgentSummary>;
-export type { Conversation };
+export type { AgentHistoryEntry, Conversation, ConversationHit };
 
 /** A tool agents may be given, as GET /api/tools lists it. */
 export const ToolInfo = z.object({ name: z.string().min(1), description: z.string().default("") });
@@ -96,7 +99,14 @@ export class RequestError extends Error {
 
 export interface SwitchboardApi {
   listConversations(signal?: AbortSignal): Promise<Conversation[]>;
-  createConversation(title?: string): Promise<Conversation>;
+  /** `automatic`: the page made the title (from the first message); the server keeps it distinct from the others. */
+  /** `agent`: a conversation that talks to that agent directly, not through the manager. */
+  createConversation(title?: string, options?: { automatic?: boolean; agent?: string }): Promise<Conversation>;
+  renameConversation(conversationId: string, title: string): Promise<Conversation>;
+  /** Deletes it with its log and runs; `409 turn_running` while a turn is still going. */
+  deleteConversation(conversationId: string): Promise<void>;
+  /** The user's conversations whose title or messages contain `query`, each with what matched. */
+  searchConversations(query: string, signal?: AbortSignal): Promise<ConversationHit[]>;
   listEvents(conversationId: string, after?: string, signal?: AbortSignal): Promise<Event[]>;
   listAgents(signal?: AbortSignal): Promise<AgentSummary[]>;
   listTools(signal?: AbortSignal): Promise<ToolInfo[]>;
@@ -105,14 +115,24 @@ export interface SwitchboardApi {
   /** Sends the whole definition: the server replaces the agent with it. */
   updateAgent(name: string, spec: AgentSpecInput): Promise<void>;
   deleteAgent(name: string): Promise<void>;
+  /** The agent's saved definitions, newest first. */
+  agentHistory(name: string, signal?: AbortSignal): Promise<AgentHistoryEntry[]>;
+  /** Saves definition `n` of the agent's history again, as its newest (admin). */
+  restoreAgent(name: string, n: number): Promise<void>;
   listWorkflows(signal?: AbortSignal): Promise<WorkflowInfo[]>;
   /** Starts a run (in a new conversation unless one is given); 400 `invalid_input` names the fields. */
   startWorkflowRun(name: string, input: unknown, conversationId?: string): Promise<StartedRun>;
   listWorkflowRuns(signal?: AbortSignal): Promise<WorkflowRunLine[]>;
   getWorkflowRun(runId: string, signal?: AbortSignal): Promise<WorkflowRunView>;
   cancelWorkflowRun(runId: string): Promise<void>;
+  /** What each model step of a run was sent and answered (the conversation's owner and the admin only). */
+  runSteps(conversationId: string, runId: string, signal?: AbortSignal): Promise<RecordedStep[]>;
   /** The REST way to decide (the page uses the socket while connected); 409 says who decided first. */
   decideApproval(approvalId: string, decision: ApprovalDecision, comment?: string): Promise<Approval | undefined>;
+  /** Stops the conversation's running turn (the page uses the socket while connected); 409 when none runs. */
+  stopTurn(conversationId: string): Promise<void>;
+  /** Sends user message `eventId` again (`retry`) or new text in its place (`edit`); resolves to the new message's id. */
+  replaceMessage(conversationId: string, eventId: string, request: { mode: "retry" | "edit"; text?: string; clientMsgId: string }): Promise<string>;
 }
 
 /** Keeps the items that parse; one malformed entry must not hide the rest. */
@@ -130,7 +150,7 @@ const field = (body: unknown, key: string): unknown =>
   typeof body === "object" && body !== null && key in body ? (body as Record<string, unknown>)[key] : undefined;
 
 export function createApi(token: string, fetchImpl: typeof fetch = (input, init) => fetch(input, init)): SwitchboardApi {
-  async function request(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+  async function request(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
     let response: Response;
     try {
       response = await fetchImpl(path, {
@@ -167,14 +187,29 @@ export function createApi(token: string, fetchImpl: typeof fetch = (input, init)
     async listConversations(signal) {
       return parseEach(Conversation, field(await request("GET", "/api/conversations", undefined, signal), "conversations"));
     },
-    async createConversation(title) {
-      const payload = await request("POST", "/api/conversations", title === undefined ? {} : { title });
+    async createConversation(title, options) {
+      const payload = await request("POST", "/api/conversations", {
+        ...(title === undefined ? {} : { title, ...(options?.automatic ? { automatic: true } : {}) }),
+        ...(options?.agent === undefined ? {} : { agent: options.agent }),
+      });
       const parsed = Conversation.safeParse(payload);
       if (parsed.success) return parsed.data;
       // The design document promises only `{id}`; fill in the rest rather than fail.
       const id = Conversation.shape.id.safeParse(field(payload, "id"));
       if (!id.success) throw new RequestError("The server did not return the new conversation.", 201, "bad_response");
       return { id: id.data, title: title ?? "", createdAt: new Date().toISOString() };
+    },
+    async renameConversation(conversationId, title) {
+      const parsed = Conversation.safeParse(await request("PATCH", `/api/conversations/${encodeURIComponent(conversationId)}`, { title }));
+      if (!parsed.success) throw new RequestError("The server did not return the renamed conversation.", 200, "bad_response");
+      return parsed.data;
+    },
+    async deleteConversation(conversationId) {
+      await request("DELETE", `/api/conversations/${encodeURIComponent(conversationId)}`);
+    },
+    async searchConversations(query, signal) {
+      const payload = await request("GET", `/api/conversations?q=${encodeURIComponent(query)}`, undefined, signal);
+      return parseEach(ConversationHit, field(payload, "conversations"));
     },
     async listEvents(conversationId, after, signal) {
       const query = after === undefined ? "" : `?after=${encodeURIComponent(after)}`;
@@ -201,6 +236,12 @@ export function createApi(token: string, fetchImpl: typeof fetch = (input, init)
     async deleteAgent(name) {
       await request("DELETE", `/api/agents/${encodeURIComponent(name)}`);
     },
+    async agentHistory(name, signal) {
+      return parseEach(AgentHistoryEntry, field(await request("GET", `/api/agents/${encodeURIComponent(name)}/history`, undefined, signal), "history"));
+    },
+    async restoreAgent(name, n) {
+      await request("POST", `/api/agents/${encodeURIComponent(name)}/restore`, { n });
+    },
     async listWorkflows(signal) {
       return parseEach(WorkflowInfo, field(await request("GET", "/api/workflows", undefined, signal), "workflows"));
     },
@@ -220,6 +261,18 @@ export function createApi(token: string, fetchImpl: typeof fetch = (input, init)
     },
     async cancelWorkflowRun(runId) {
       await request("POST", `/api/workflow-runs/${encodeURIComponent(runId)}/cancel`, {});
+    },
+    async runSteps(conversationId, runId, signal) {
+      const path = `/api/conversations/${encodeURIComponent(conversationId)}/runs/${encodeURIComponent(runId)}/steps`;
+      return parseEach(RecordedStep, field(await request("GET", path, undefined, signal), "steps"));
+    },
+    async stopTurn(conversationId) {
+      await request("POST", `/api/conversations/${encodeURIComponent(conversationId)}/stop`, {});
+    },
+    async replaceMessage(conversationId, eventId, { mode, text, clientMsgId }) {
+      const path = `/api/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(eventId)}/${mode}`;
+      const payload = await request("POST", path, mode === "edit" ? { text, clientMsgId } : { clientMsgId });
+      return String(field(payload, "eventId") ?? "");
     },
     async decideApproval(approvalId, decision, comment) {
       const body = comment === undefined || comment.trim() === "" ? { decision } : { decision, comment: comment.trim() };

@@ -4,8 +4,13 @@
  * block per workflow run (where it started; its later events update the block), approval cards
  * (request and decision paired), retried model steps and generic notices. Run start/finish events
  * belong to the timeline, not the chat.
+ *
+ * A delegated specialist works for the manager, not for the user: everything its run (and a run it
+ * transfers to) writes goes under its handoff, as that delegation's work, and the manager's own
+ * answer stays the answer in the conversation.
  */
 import type { Event, EventOf } from "../../shared/events.js";
+import { compareStreamIds } from "../../shared/stream-id.js";
 
 export type HandoffEvent = EventOf<"handoff">;
 export type HandoffReturnEvent = EventOf<"handoff.return">;
@@ -23,14 +28,25 @@ export type NoticeEvent =
   | EventOf<"workflow.completed">
   | EventOf<"workflow.failed">;
 export type RunRetryingEvent = EventOf<"run.retrying">;
+export type RunCancelledEvent = EventOf<"run.cancelled">;
 
 export type ChatItem =
   | { kind: "message"; key: string; event: MessageEvent }
-  /** One handoff, or several delegations the same run sent out together (they run in parallel). */
-  | { kind: "handoffs"; key: string; from: string; runId: string | undefined; handoffs: HandoffEvent[] }
+  /**
+   * One handoff, or several delegations the same run sent out together (they run in parallel).
+   * `work`: by delegated run id, the items of that run (its messages, tool cards, its return…).
+   */
+  | { kind: "handoffs"; key: string; from: string; runId: string | undefined; handoffs: HandoffEvent[]; work: ReadonlyMap<string, readonly ChatItem[]> }
   | { kind: "return"; key: string; event: HandoffReturnEvent }
   | { kind: "tool"; key: string; call: ToolCallEvent | undefined; result: ToolResultEvent | undefined }
   | { kind: "run-failed"; key: string; event: RunFailedEvent }
+  /** A run a person stopped: who stopped it, and what it had written (never shown as an answer). */
+  | { kind: "run-cancelled"; key: string; event: RunCancelledEvent }
+  /**
+   * What a retried or edited message replaced: the earlier message, its turn and anything after it
+   * up to the new message (`by`), kept and shown collapsed.
+   */
+  | { kind: "replaced"; key: string; by: string; items: readonly ChatItem[] }
   /** A model step tried again: what the failed attempt had written, marked as replaced. */
   | { kind: "retry"; key: string; event: RunRetryingEvent }
   /** A workflow run, drawn where its first event is; the block reads the run's state by id. */
@@ -58,8 +74,12 @@ export function deriveChatItems(events: readonly Event[]): ChatItem[] {
   const workflowRuns = new Set<string>();
   const asked = new Set<string>();
 
-  const items: ChatItem[] = [];
+  const top: ChatItem[] = [];
+  /** Where a delegated run's items go (and those of a run it transferred to): its delegation's work. */
+  const workOf = new Map<string, ChatItem[]>();
+  let previous: Event | undefined;
   for (const event of events) {
+    const items = (event.runId === undefined ? undefined : workOf.get(event.runId)) ?? top;
     switch (event.type) {
       case "message.user":
       case "message.agent":
@@ -67,16 +87,27 @@ export function deriveChatItems(events: readonly Event[]): ChatItem[] {
         break;
       case "handoff": {
         const last = items[items.length - 1];
+        const { mode, childRunId } = event.data;
+        // Delegations sent out together are logged one after the other; a later one is another round.
         if (
-          event.data.mode === "delegate" &&
+          mode === "delegate" &&
           last?.kind === "handoffs" &&
           last.runId === event.runId &&
           last.from === event.data.from &&
-          last.handoffs.every((handoff) => handoff.data.mode === "delegate")
+          last.handoffs.every((handoff) => handoff.data.mode === "delegate") &&
+          last.handoffs[last.handoffs.length - 1] === previous
         ) {
           items[items.length - 1] = { ...last, handoffs: [...last.handoffs, event] };
         } else {
-          items.push({ kind: "handoffs", key: event.id, from: event.data.from, runId: event.runId, handoffs: [event] });
+          items.push({ kind: "handoffs", key: event.id, from: event.data.from, runId: event.runId, handoffs: [event], work: new Map() });
+        }
+        const group = items[items.length - 1];
+        if (mode === "delegate" && group?.kind === "handoffs") {
+          const work: ChatItem[] = [];
+          (group.work as Map<string, ChatItem[]>).set(childRunId, work);
+          workOf.set(childRunId, work);
+        } else if (items !== top) {
+          workOf.set(childRunId, items);
         }
         break;
       }
@@ -122,12 +153,46 @@ export function deriveChatItems(events: readonly Event[]): ChatItem[] {
           if (last?.kind !== "workflow" || last.runId !== event.runId) items.push({ kind: "workflow-end", key: event.id, event });
         }
         break;
+      case "run.cancelled":
+        items.push({ kind: "run-cancelled", key: event.id, event });
+        break;
       case "run.started":
       case "run.completed":
       // Shown while it matters, beside the working indicator (runs.ts): not a line of the chat.
       case "run.slow":
         break;
     }
+    previous = event;
   }
-  return items;
+  return groupReplaced(top, events);
+}
+
+/**
+ * Gathers the items a retry or an edit replaced into one `replaced` item each: every item from the
+ * replaced message up to the message that replaces it. A later retry of an earlier message takes
+ * in what an earlier one had replaced.
+ */
+function groupReplaced(items: ChatItem[], events: readonly Event[]): ChatItem[] {
+  const ranges: { from: string; to: string }[] = [];
+  for (const event of events) {
+    if (event.type === "message.user" && event.data.replaces !== undefined) ranges.push({ from: event.data.replaces, to: event.id });
+  }
+  if (ranges.length === 0) return items;
+  /** The replacing message whose range holds `key`, the widest one when several do. */
+  const replacedBy = (key: string): string | undefined => {
+    let by: { from: string; to: string } | undefined;
+    for (const range of ranges) {
+      if (compareStreamIds(key, range.from) >= 0 && compareStreamIds(key, range.to) < 0 && (by === undefined || compareStreamIds(range.from, by.from) < 0)) by = range;
+    }
+    return by?.to;
+  };
+  const grouped: ChatItem[] = [];
+  for (const item of items) {
+    const by = replacedBy(item.key);
+    const last = grouped[grouped.length - 1];
+    if (by === undefined) grouped.push(item);
+    else if (last?.kind === "replaced" && last.by === by) grouped[grouped.length - 1] = { ...last, items: [...last.items, item] };
+    else grouped.push({ kind: "replaced", key: `replaced:${item.key}`, by, items: [item] });
+  }
+  return grouped;
 }

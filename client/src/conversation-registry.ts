@@ -19,7 +19,8 @@ export class ConversationRegistry {
   get(conversationId: string): ConversationStore {
     let store = this.stores.get(conversationId);
     if (store === undefined) {
-      store = createStore(conversationReducer, initialConversationState(conversationId));
+      // Streamed pieces render at most once a frame (issue #11); everything else at once.
+      store = createStore(conversationReducer, initialConversationState(conversationId), { coalesce: (action) => action.type === "delta" });
       this.stores.set(conversationId, store);
     }
     return store;

@@ -8,6 +8,7 @@
  */
 import type { Event, MessageDelta } from "../../shared/events.js";
 import { compareStreamIds } from "../../shared/stream-id.js";
+import type { StreamedText } from "../../shared/streamed-text.js";
 
 /** An agent answer being written right now; replaced by its `message.agent` event. */
 export interface StreamingMessage {
@@ -18,6 +19,13 @@ export interface StreamingMessage {
   gap: boolean;
   /** The model step's attempt this text belongs to; a later attempt's text replaces it. */
   attempt: number;
+  /** The `seq` of the last delta the text holds: a delta at or below it is already in. */
+  seq?: number;
+  /**
+   * For text a join brought: the run's logged event it follows. That event arriving afterwards
+   * does not end the text, which is what came next.
+   */
+  after?: string;
   /** Arrival order, so parallel streams keep their places. */
   order: number;
 }
@@ -71,8 +79,11 @@ export interface ConversationState {
 }
 
 export type ConversationAction =
-  /** A batch of history: from a join ack (everything after `after`) or from REST. */
-  | { type: "history"; events: readonly Event[]; source: "join" | "rest"; after: string | undefined; at: number }
+  /**
+   * A batch of history: from a join ack (everything after `after`, and the text of the runs
+   * streaming at that moment) or from REST.
+   */
+  | { type: "history"; events: readonly Event[]; source: "join" | "rest"; after: string | undefined; at: number; streams?: readonly StreamedText[] }
   | { type: "live"; event: Event; at: number }
   | { type: "delta"; delta: MessageDelta }
   | { type: "disconnected" }
@@ -109,6 +120,7 @@ function markerFor(event: Event): RunMarker["stream"] | undefined {
       return "closed";
     case "run.completed":
     case "run.failed":
+    case "run.cancelled":
       return "ended";
     case "tool.call":
     case "tool.result":
@@ -118,6 +130,49 @@ function markerFor(event: Event): RunMarker["stream"] | undefined {
     default:
       return undefined;
   }
+}
+
+/** True when `stream` is text a join brought that follows the run's newest event: that event does not end it. */
+function follows(stream: StreamingMessage | undefined, marker: RunMarker): boolean {
+  return stream?.after !== undefined && marker.stream !== "ended" && compareStreamIds(stream.after, marker.eventId) >= 0;
+}
+
+/** Whether the run's logged events leave its streamed text on screen: its stream is open, or the text follows them. */
+function streamOpen(marker: RunMarker | undefined, stream: StreamingMessage | undefined): boolean {
+  return marker === undefined || marker.stream === "open" || follows(stream, marker);
+}
+
+/**
+ * Seeds streams with the texts a join acknowledgement carries, unless the events say they are
+ * already logged (or withdrawn), or this client already holds more of the same attempt.
+ */
+function seedStreams(state: ConversationState, seeds: readonly StreamedText[]): ConversationState {
+  let streams: Map<string, StreamingMessage> | undefined;
+  let seq = state.seq;
+  for (const seed of seeds) {
+    if (seed.text === "") continue;
+    const marker = state.runMarkers.get(seed.runId);
+    const candidate: StreamingMessage = {
+      runId: seed.runId,
+      agent: seed.agent,
+      text: seed.text,
+      gap: false,
+      attempt: seed.attempt ?? 1,
+      seq: seed.seq,
+      ...(seed.after === undefined ? {} : { after: seed.after }),
+      order: seq,
+    };
+    if (!streamOpen(marker, candidate)) continue;
+    // A retry notice newer than the text withdraws it: the retry streams afresh.
+    const notice = marker === undefined ? undefined : state.byId.get(marker.eventId);
+    if (notice?.type === "run.retrying" && notice.data.attempt > candidate.attempt) continue;
+    const existing = (streams ?? state.streams).get(seed.runId);
+    if (existing !== undefined && existing.attempt > candidate.attempt) continue;
+    if (existing !== undefined && existing.attempt === candidate.attempt && !existing.gap && (existing.seq ?? 0) > seed.seq) continue;
+    streams ??= new Map(state.streams);
+    streams.set(seed.runId, { ...candidate, order: existing?.order ?? seq++ });
+  }
+  return streams === undefined ? state : { ...state, streams, seq };
 }
 
 /** Inserts `incoming` (sorted copy made here) into the ordered list; only ids not held yet. */
@@ -174,8 +229,9 @@ function addEvents(state: ConversationState, incoming: readonly Event[], receive
       if (stream === "ended" || (previous?.stream !== "ended" && newer)) {
         runMarkers.set(event.runId, { eventId: event.id, stream });
       }
-      // The final text (or the run's end) supersedes whatever was streamed for this run.
-      if (runMarkers.get(event.runId)?.stream !== "open") streams.delete(event.runId);
+      // The final text (or the run's end) supersedes whatever was streamed for this run, unless
+      // the text came with a join and is what followed this event.
+      if (!streamOpen(runMarkers.get(event.runId), streams.get(event.runId))) streams.delete(event.runId);
       // A retried step withdraws what its failed attempt streamed; the retry's notice keeps it.
       if (event.type === "run.retrying" && (streams.get(event.runId)?.attempt ?? event.data.attempt) < event.data.attempt) streams.delete(event.runId);
     }
@@ -221,7 +277,8 @@ export function conversationReducer(state: ConversationState, action: Conversati
     case "history": {
       // The first batch is the past: nothing in it should flash in the graph. A batch after that
       // (a rejoin after reconnecting) carries what happened meanwhile, which is news.
-      const next = addEvents(state, action.events, state.loaded ? action.at : undefined);
+      const added = addEvents(state, action.events, state.loaded ? action.at : undefined);
+      const next = action.source === "join" && action.streams !== undefined ? seedStreams(added, action.streams) : added;
       const last = next.events[next.events.length - 1]?.id;
       let cursor = next.cursor;
       if (action.source === "join") cursor = maxId(cursor, last);
@@ -242,20 +299,23 @@ export function conversationReducer(state: ConversationState, action: Conversati
     case "delta": {
       const { delta } = action;
       if (delta.conversationId !== state.conversationId || delta.text === "") return state;
-      const marker = state.runMarkers.get(delta.runId);
+      const existing = state.streams.get(delta.runId);
       // A delta that arrives after its final message (the two travel different paths) is dropped.
-      if (marker !== undefined && marker.stream !== "open") return state;
-      const streams = new Map(state.streams);
-      const existing = streams.get(delta.runId);
+      if (!streamOpen(state.runMarkers.get(delta.runId), existing)) return state;
       const attempt = delta.attempt ?? 1;
       // A late piece of a failed attempt is dropped; the first piece of a retry starts the text over.
       if (existing !== undefined && attempt < existing.attempt) return state;
+      const streams = new Map(state.streams);
+      const seq = delta.seq === undefined ? {} : { seq: delta.seq };
       if (existing === undefined || attempt > existing.attempt) {
-        streams.set(delta.runId, { runId: delta.runId, agent: delta.agent, text: delta.text, gap: false, attempt, order: existing?.order ?? state.seq });
+        const after = existing?.after === undefined ? {} : { after: existing.after };
+        streams.set(delta.runId, { runId: delta.runId, agent: delta.agent, text: delta.text, gap: false, attempt, ...seq, ...after, order: existing?.order ?? state.seq });
         return { ...state, streams, seq: existing === undefined ? state.seq + 1 : state.seq };
       }
+      // Already in the text a join brought (it arrived while the join was answered).
+      if (delta.seq !== undefined && existing.seq !== undefined && delta.seq <= existing.seq) return state;
       const joiner = existing.gap ? " … " : "";
-      streams.set(delta.runId, { ...existing, text: existing.text + joiner + delta.text, gap: false });
+      streams.set(delta.runId, { ...existing, text: existing.text + joiner + delta.text, gap: false, ...seq });
       return { ...state, streams };
     }
     case "disconnected": {

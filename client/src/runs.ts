@@ -4,7 +4,8 @@
  */
 import type { Event, RunFailureCode, StepRecord, Usage } from "../../shared/events.js";
 
-export type RunStatus = "running" | "completed" | "failed";
+/** `cancelled`: a person stopped the turn the run belonged to (`run.cancelled`). */
+export type RunStatus = "running" | "completed" | "failed" | "cancelled";
 /** `workflow`: an agent step of a workflow run. */
 export type RunMode = "turn" | "transfer" | "delegate" | "workflow";
 
@@ -20,6 +21,8 @@ export interface RunSummary {
   status: RunStatus;
   outcome: "answered" | "transferred" | undefined;
   failure: { code: RunFailureCode; reason: string } | undefined;
+  /** Who stopped the run, when it was cancelled. */
+  stoppedBy: string | undefined;
   steps: readonly StepRecord[];
   usage: Usage | undefined;
   latencyMs: number | undefined;
@@ -30,6 +33,11 @@ export interface RunSummary {
   slow: string | undefined;
   /** Id of the first event seen for the run: its place in the timeline. */
   firstEventId: string;
+  /**
+   * Where the run is in the chat: its first event the chat shows (a message, a handoff, a tool
+   * call, …), else the last message before it started. Undefined when the chat has neither.
+   */
+  chatEventId: string | undefined;
   children: RunSummary[];
 }
 
@@ -50,11 +58,26 @@ export interface DerivedRuns {
   workingAgents: ReadonlySet<string>;
 }
 
+/** Events of a run that the chat draws as an item of their own, keyed by the event's id (chat-items.ts). */
+const CHAT_TYPES: ReadonlySet<Event["type"]> = new Set([
+  "message.agent",
+  "handoff",
+  "handoff.return",
+  "tool.call",
+  "run.failed",
+  "run.retrying",
+  "approval.requested",
+]);
+
 export function deriveRuns(events: readonly Event[]): DerivedRuns {
   const byId = new Map<string, RunSummary>();
   const order: RunSummary[] = [];
   /** childRunId → the run that handed off to it, from handoff events (covers a missing run.started). */
   const handedOffBy = new Map<string, string>();
+  /** The chat's latest message so far: where a run that has shown nothing yet sits in the chat. */
+  let lastMessageId: string | undefined;
+  /** Runs whose `chatEventId` is already one of their own events. */
+  const placed = new Set<string>();
 
   const runFor = (event: Event, runId: string): RunSummary => {
     let run = byId.get(runId);
@@ -70,6 +93,7 @@ export function deriveRuns(events: readonly Event[]): DerivedRuns {
         status: "running",
         outcome: undefined,
         failure: undefined,
+        stoppedBy: undefined,
         steps: [],
         usage: undefined,
         latencyMs: undefined,
@@ -78,6 +102,7 @@ export function deriveRuns(events: readonly Event[]): DerivedRuns {
         endedAt: undefined,
         slow: undefined,
         firstEventId: event.id,
+        chatEventId: lastMessageId,
         children: [],
       };
       byId.set(runId, run);
@@ -88,6 +113,11 @@ export function deriveRuns(events: readonly Event[]): DerivedRuns {
 
   for (const event of events) {
     if (event.type === "handoff" && event.runId !== undefined) handedOffBy.set(event.data.childRunId, event.runId);
+    if (event.runId !== undefined && CHAT_TYPES.has(event.type) && !placed.has(event.runId)) {
+      placed.add(event.runId);
+      runFor(event, event.runId).chatEventId = event.id;
+    }
+    if (event.type === "message.user" || event.type === "message.agent") lastMessageId = event.id;
     if (event.runId === undefined) continue;
     // Anything else the run logs means the model answered (or the run moved on).
     const known = byId.get(event.runId);
@@ -122,6 +152,17 @@ export function deriveRuns(events: readonly Event[]): DerivedRuns {
         const run = runFor(event, event.runId);
         run.status = "failed";
         run.failure = { code: event.data.code, reason: event.data.reason };
+        run.steps = event.data.steps;
+        run.usage = event.data.usage;
+        run.latencyMs = event.data.latencyMs;
+        run.costUsd = event.data.costUsd;
+        run.endedAt = event.at;
+        break;
+      }
+      case "run.cancelled": {
+        const run = runFor(event, event.runId);
+        run.status = "cancelled";
+        run.stoppedBy = event.data.by;
         run.steps = event.data.steps;
         run.usage = event.data.usage;
         run.latencyMs = event.data.latencyMs;
@@ -194,4 +235,9 @@ export function busyLeafRuns(derived: DerivedRuns): RunSummary[] {
     busy.push(run);
   }
   return busy;
+}
+
+/** The model each run of the conversation ran on (undefined where the log no longer holds its start). */
+export function runModels(runs: DerivedRuns): (string | undefined)[] {
+  return [...runs.byId.values()].map((run) => run.model);
 }

@@ -7,6 +7,7 @@
 import { io, type Socket } from "socket.io-client";
 import { z } from "zod";
 import { Event, MessageDelta } from "../../shared/events.js";
+import { StreamedText } from "../../shared/streamed-text.js";
 import type { ClientToServerEvents, JoinPayload, ServerToClientEvents } from "../../shared/socket-events.js";
 import { type FailureCode, ReceivedError } from "./api.js";
 
@@ -149,7 +150,8 @@ export function awaitAck<T>(schema: z.ZodType<T>, emit: (callback: (error: Error
   });
 }
 
-const JoinData = z.object({ events: z.array(z.unknown()) });
+/** `streams` is absent from a server older than it. */
+const JoinData = z.object({ events: z.array(z.unknown()), streams: z.array(z.unknown()).optional() });
 
 /** Parses events one by one: an event this page does not understand is skipped, not fatal. */
 export function parseEvents(raw: readonly unknown[]): Event[] {
@@ -161,10 +163,21 @@ export function parseEvents(raw: readonly unknown[]): Event[] {
   return events;
 }
 
+/** Like `parseEvents`, for the streaming texts of a join's acknowledgement. */
+export function parseStreams(raw: readonly unknown[]): StreamedText[] {
+  const texts: StreamedText[] = [];
+  for (const item of raw) {
+    const parsed = StreamedText.safeParse(item);
+    if (parsed.success) texts.push(parsed.data);
+  }
+  return texts;
+}
+
 export interface FollowHandlers {
   /** The id of the newest event held without gaps; joins ask for everything after it. */
   cursor(): string | undefined;
-  onHistory(events: Event[], after: string | undefined): void;
+  /** A join's acknowledgement: the events after `after`, and the text of each run streaming now. */
+  onHistory(events: Event[], after: string | undefined, streams: StreamedText[]): void;
   onLive(event: Event): void;
   onDelta(delta: MessageDelta): void;
   /** The connection dropped: streamed text may now have holes and the cursor stops moving. */
@@ -180,23 +193,37 @@ export function followConversation(socket: SwitchboardSocket, conversationId: st
   let disposed = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let attempt = 0;
+  // Deltas that arrive while a join is answered wait for it: they apply after the text it brings,
+  // which may already hold some of them (their numbers say which).
+  let joining = 0;
+  let heldDeltas: MessageDelta[] = [];
+  const joined = (): void => {
+    joining = Math.max(0, joining - 1);
+    if (joining > 0) return;
+    const held = heldDeltas;
+    heldDeltas = [];
+    if (!disposed) for (const delta of held) handlers.onDelta(delta);
+  };
 
   const join = (): void => {
     if (disposed || !socket.connected) return;
     clearTimeout(retryTimer);
     const after = handlers.cursor();
     const payload: JoinPayload = after === undefined ? { conversationId } : { conversationId, after };
+    joining += 1;
     awaitAck(JoinData, (callback) => socket.timeout(JOIN_TIMEOUT_MS).emit("conversation:join", payload, callback)).then(
       (result) => {
         if (disposed) return;
         if (result.ok) {
           attempt = 0;
-          handlers.onHistory(parseEvents(result.data.events), after);
+          handlers.onHistory(parseEvents(result.data.events), after, parseStreams(result.data.streams ?? []));
         } else {
           handlers.onJoinError(result.message);
         }
+        joined();
       },
       () => {
+        joined();
         // Timed out or disconnected mid-join. A reconnect joins again by itself; a slow server
         // gets another try with backoff. Leaving first makes the server forget what the timed-out
         // join sent (a re-join on one socket never re-sends), so the retry starts at our cursor.
@@ -214,7 +241,9 @@ export function followConversation(socket: SwitchboardSocket, conversationId: st
   };
   const onDelta = (raw: unknown): void => {
     const parsed = MessageDelta.safeParse(raw);
-    if (parsed.success && parsed.data.conversationId === conversationId) handlers.onDelta(parsed.data);
+    if (!parsed.success || parsed.data.conversationId !== conversationId) return;
+    if (joining > 0) heldDeltas.push(parsed.data);
+    else handlers.onDelta(parsed.data);
   };
   const onDisconnect = (): void => {
     clearTimeout(retryTimer);

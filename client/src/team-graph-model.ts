@@ -11,6 +11,45 @@ import type { AgentSummary } from "./api.js";
 /** How long an edge stays lit after the last handoff (or return) along it. */
 export const EDGE_HOLD_MS = 1500;
 export const NODE_RADIUS = 20;
+/** How far a node reaches: its circle plus the halo a working agent gets. */
+export const NODE_EXTENT = NODE_RADIUS + 5;
+/** Label font size (px, as styles.css sets `.node-label`) and the box one line of it takes. */
+export const LABEL_FONT_PX = 11;
+export const LABEL_HEIGHT = 14;
+/**
+ * The widest a label character is taken to be (0.62 em; agent names are lowercase letters, digits
+ * and "-"). The view squeezes a label whose rendered text comes out wider, so its box holds.
+ */
+export const LABEL_CHAR_WIDTH = LABEL_FONT_PX * 0.62;
+/** Longest label in the column and on the ring; a longer name ends in "…" (the node's title and accessible name carry it whole). */
+export const COLUMN_LABEL_CHARS = 16;
+export const RING_LABEL_CHARS = 14;
+/** Space between a node's halo and its label. */
+const LABEL_GAP = 4;
+/** Up to this many specialists sit in one column beside the manager; more go on a ring around it. */
+export const COLUMN_MAX = 6;
+const ROW = 2 * NODE_EXTENT + 12;
+const MARGIN = 8;
+const LONE_WIDTH = 300;
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface GraphLabel {
+  /** What is drawn: the name, or its start and "…". */
+  text: string;
+  /** Where the text is anchored (its middle line), and the turn (degrees) it is drawn at around that point. */
+  x: number;
+  y: number;
+  rotate: number;
+  anchor: "start" | "middle" | "end";
+  /** The most room the text may take along its line (the view squeezes wider text into it). */
+  width: number;
+  /** The four corners of the rectangle the label may occupy, in order. */
+  box: readonly Point[];
+}
 
 export interface GraphNode {
   name: string;
@@ -18,6 +57,7 @@ export interface GraphNode {
   y: number;
   /** In the team list (false: only seen in this conversation's events). */
   known: boolean;
+  label: GraphLabel;
 }
 
 export interface GraphEdge {
@@ -66,36 +106,119 @@ function collectNames(agents: readonly AgentSummary[], events: readonly Event[])
   return { names, known };
 }
 
-function place(names: readonly string[]): { width: number; height: number; positions: Map<string, { x: number; y: number }> } {
-  const positions = new Map<string, { x: number; y: number }>();
+/** The label text: the whole name when it fits in `chars`, else its start and "…". */
+export function labelText(name: string, chars: number): string {
+  return name.length > chars ? `${name.slice(0, chars - 1)}…` : name;
+}
+
+const labelWidth = (text: string): number => text.length * LABEL_CHAR_WIDTH;
+
+/** A horizontal label: `x` is where the text starts, ends or has its middle, by `anchor`; `y` its middle line. */
+function flatLabel(text: string, x: number, y: number, anchor: GraphLabel["anchor"]): GraphLabel {
+  const width = labelWidth(text);
+  const left = anchor === "start" ? x : anchor === "end" ? x - width : x - width / 2;
+  const top = y - LABEL_HEIGHT / 2;
+  const box = [
+    { x: left, y: top },
+    { x: left + width, y: top },
+    { x: left + width, y: top + LABEL_HEIGHT },
+    { x: left, y: top + LABEL_HEIGHT },
+  ];
+  return { text, x, y, rotate: 0, anchor, width, box };
+}
+
+/**
+ * A label along the ray from `centre` at `angle`, from `inner` outwards: turned to lie on the ray,
+ * and a half turn more on the left half so that it still reads left to right.
+ */
+function radialLabel(text: string, centre: Point, angle: number, inner: number): GraphLabel {
+  const width = labelWidth(text);
+  const u = { x: Math.cos(angle), y: Math.sin(angle) };
+  const v = { x: -u.y, y: u.x };
+  const at = (along: number, across: number): Point => ({
+    x: centre.x + u.x * along + v.x * across,
+    y: centre.y + u.y * along + v.y * across,
+  });
+  const half = LABEL_HEIGHT / 2;
+  const box = [at(inner, -half), at(inner + width, -half), at(inner + width, half), at(inner, half)];
+  const start = at(inner, 0);
+  const degrees = (angle * 180) / Math.PI;
+  const leftHalf = u.x < -1e-9;
+  return { text, x: start.x, y: start.y, rotate: leftHalf ? degrees + 180 : degrees, anchor: leftHalf ? "end" : "start", width, box };
+}
+
+interface Placed {
+  width: number;
+  height: number;
+  positions: Map<string, Point>;
+  labels: Map<string, GraphLabel>;
+}
+
+/**
+ * Where nodes and labels go, chosen so that no two labels overlap and no label touches a node,
+ * whatever the names (labels are cut to a fixed number of characters), at any team size:
+ * - The manager and up to COLUMN_MAX specialists: the manager on the left, the specialists in a
+ *   column to its right, each label right of its node. Every specialist owns a band of height ROW
+ *   holding its halo and its label, and the manager's label sits under the manager, left of the
+ *   column, so no two boxes can meet. Labels stay horizontal, the easiest to read.
+ * - More (or no manager): a ring around the manager, each label on its node's ray outside the
+ *   ring. Labels start past the ring's outer edge, so they clear every node; each lies in its own
+ *   wedge around its ray, of half-angle atan((LABEL_HEIGHT/2) / inner), which the radius keeps
+ *   under half the angle between neighbours. (Rows of horizontal labels would make a 30-agent
+ *   graph far taller than the panel; the ring keeps it square.)
+ */
+function place(names: readonly string[]): Placed {
+  const positions = new Map<string, Point>();
+  const labels = new Map<string, GraphLabel>();
   const hasManager = names[0] === MANAGER;
   const others = hasManager ? names.slice(1) : names.slice();
   const count = others.length;
+  const managerText = labelText(MANAGER, COLUMN_LABEL_CHARS);
+  const managerBelow = NODE_EXTENT + LABEL_GAP + LABEL_HEIGHT / 2;
 
-  if (hasManager && count <= 6) {
-    // Manager on top, specialists on an arc below it: the direction work flows reads top-down.
-    const width = 380;
-    const radius = count <= 1 ? 130 : 145;
-    const centre = { x: width / 2, y: 46 };
-    positions.set(MANAGER, centre);
+  if (hasManager && count <= COLUMN_MAX) {
+    const managerHalf = Math.max(NODE_EXTENT, labelWidth(managerText) / 2);
+    // Alone, the manager sits in the middle of a canvas as wide as a small team's, not blown up to fill the panel.
+    const managerX = count === 0 ? LONE_WIDTH / 2 : MARGIN + managerHalf;
+    const columnX = managerX + managerHalf + 110;
+    const labelsX = columnX + NODE_EXTENT + LABEL_GAP;
+    const widest = Math.max(0, ...others.map((name) => labelWidth(labelText(name, COLUMN_LABEL_CHARS))));
+    const columnHeight = Math.max(count * ROW, 2 * (managerBelow + LABEL_HEIGHT / 2));
+    const managerY = MARGIN + columnHeight / 2;
+    positions.set(MANAGER, { x: managerX, y: managerY });
+    labels.set(MANAGER, flatLabel(managerText, managerX, managerY + managerBelow, "middle"));
+    const top = MARGIN + (columnHeight - count * ROW) / 2;
     others.forEach((name, index) => {
-      const angle = ((180 - ((index + 1) * 180) / (count + 1)) * Math.PI) / 180;
-      positions.set(name, { x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) });
+      const y = top + ROW * index + ROW / 2;
+      positions.set(name, { x: columnX, y });
+      labels.set(name, flatLabel(labelText(name, COLUMN_LABEL_CHARS), labelsX, y, "start"));
     });
-    return { width, height: count === 0 ? 110 : centre.y + radius + 50, positions };
+    const width = count === 0 ? LONE_WIDTH : labelsX + widest + MARGIN;
+    return { width, height: columnHeight + 2 * MARGIN, positions, labels };
   }
 
-  // A bigger team (or none designated manager): a ring, the manager in its centre.
-  const radius = Math.max(count <= 1 ? 0 : 120, (count * 62) / (2 * Math.PI));
-  const width = Math.max(380, 2 * radius + 150);
-  const height = 2 * radius + 110;
-  const centre = { x: width / 2, y: height / 2 - 10 };
-  if (hasManager) positions.set(MANAGER, centre);
+  const step = (2 * Math.PI) / Math.max(count, 1);
+  // Neighbours' halos apart (a chord of two halos and a gap), and the centre's node and label inside the ring.
+  const forNeighbours = count <= 1 ? 0 : (NODE_EXTENT + 4) / Math.sin(step / 2);
+  const forCentre = hasManager ? Math.hypot(labelWidth(managerText) / 2, managerBelow + LABEL_HEIGHT / 2) + NODE_EXTENT + 8 : 0;
+  const radius = Math.max(forNeighbours, forCentre, count <= 1 ? 0 : 90);
+  const inner = radius + NODE_EXTENT + LABEL_GAP;
+  const texts = others.map((name) => labelText(name, RING_LABEL_CHARS));
+  const reach = inner + Math.max(0, ...texts.map(labelWidth));
+  const size = 2 * reach + 2 * MARGIN;
+  const centre = { x: size / 2, y: size / 2 };
+  if (hasManager) {
+    positions.set(MANAGER, centre);
+    labels.set(MANAGER, flatLabel(managerText, centre.x, centre.y + managerBelow, "middle"));
+  }
   others.forEach((name, index) => {
-    const angle = -Math.PI / 2 + (index * 2 * Math.PI) / Math.max(count, 1);
+    const angle = -Math.PI / 2 + index * step;
     positions.set(name, { x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) });
+    const text = texts[index] ?? name;
+    // A lone agent without a manager sits in the middle: its name goes under it, not up a ray.
+    labels.set(name, count === 1 && !hasManager ? flatLabel(text, centre.x, centre.y + managerBelow, "middle") : radialLabel(text, centre, angle, inner));
   });
-  return { width, height, positions };
+  return { width: size, height: size, positions, labels };
 }
 
 /** A curve between two circles; `bend` is how far its middle bows out (more for two-way pairs). */
@@ -126,10 +249,11 @@ export function handoffTargets(agent: AgentSummary, team: readonly AgentSummary[
 
 export function buildTeamGraph(agents: readonly AgentSummary[], events: readonly Event[]): GraphLayout {
   const { names, known } = collectNames(agents, events);
-  const { width, height, positions } = place(names);
+  const { width, height, positions, labels } = place(names);
   const nodes: GraphNode[] = names.map((name) => {
     const position = positions.get(name) ?? { x: width / 2, y: height / 2 };
-    return { name, x: position.x, y: position.y, known: known.has(name) };
+    const label = labels.get(name) ?? flatLabel(name, position.x, position.y, "middle");
+    return { name, x: position.x, y: position.y, known: known.has(name), label };
   });
 
   const pairs = new Map<string, { from: string; to: string; declared: boolean }>();
@@ -217,6 +341,7 @@ export function deriveGraphActivity(
       }
       case "run.completed":
       case "run.failed":
+      case "run.cancelled":
         if (event.runId !== undefined) {
           open.delete(event.runId);
           ended.add(event.runId);

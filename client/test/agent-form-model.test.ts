@@ -59,6 +59,16 @@ describe("the form and the definition", () => {
     expect(spec.tools).toEqual(["a"]);
   });
 
+  it("sends the model settings as numbers when typed, nothing when blank, and what was typed when it is not a number", () => {
+    expect(specFromForm({ ...emptyAgentForm(), name: "poet", temperature: " 0.7 ", maxTokens: "500" })).toMatchObject({ temperature: 0.7, maxTokens: 500 });
+    const blank = specFromForm({ ...emptyAgentForm(), name: "poet", temperature: " ", maxTokens: "" });
+    expect(blank).not.toHaveProperty("temperature");
+    expect(blank).not.toHaveProperty("maxTokens");
+    // The server's refusal names the field; the form does not guess.
+    expect(specFromForm({ ...emptyAgentForm(), name: "poet", temperature: "warm" })).toMatchObject({ temperature: "warm" });
+    expect(problemsFromMessage("✖ Invalid input: expected number, received string\n  → at temperature")).toEqual([{ field: "temperature", message: "Invalid input: expected number, received string" }]);
+  });
+
   it("fills the form from an agent, leaving a default model blank so saving does not pin it", () => {
     const poet = agent("poet", { tools: ["text_stats"], handoffs: ["writer"], enabled: false });
     expect(agentFormFrom(poet, "offline")).toEqual({
@@ -66,10 +76,13 @@ describe("the form and the definition", () => {
       description: poet.description,
       instructions: "You are the poet.",
       model: "",
+      temperature: "",
+      maxTokens: "",
       tools: ["text_stats"],
       handoffs: ["writer"],
       enabled: false,
     });
+    expect(agentFormFrom(agent("poet", { temperature: 0.3, maxTokens: 400 }), "offline")).toMatchObject({ temperature: "0.3", maxTokens: "400" });
     expect(agentFormFrom(agent("poet", { model: "gpt-4o" }), "offline").model).toBe("gpt-4o");
     expect(agentFormFrom(agent("poet", { instructions: undefined, enabled: undefined }), undefined)).toMatchObject({ instructions: "", model: "offline", enabled: true });
   });
@@ -101,6 +114,8 @@ describe("the form and the definition", () => {
     expect(sameForm(form, { ...form, description: "x" })).toBe(false);
     expect(sameForm(form, { ...form, tools: ["a"] })).toBe(false);
     expect(sameForm(form, { ...form, enabled: false })).toBe(false);
+    expect(sameForm(form, { ...form, temperature: "1" })).toBe(false);
+    expect(sameForm({ ...form, maxTokens: "10" }, { ...form, maxTokens: " 10 " })).toBe(true);
   });
 
   it("ticks and unticks a box without repeats", () => {

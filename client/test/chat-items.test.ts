@@ -14,9 +14,11 @@ it("groups delegations one run sends together, and keeps run events out of the c
     event("handoff.return", { from: "calculator", to: "manager", childRunId: "c1", status: "completed", result: "4" }, { runId: "c1", agent: "calculator" }),
     delegate("writer", "c3"),
   ]);
-  expect(items.map((item) => item.kind)).toEqual(["message", "handoffs", "return", "handoffs"]);
+  // The return is the calculator's work (under its handoff); the writer's delegation is a later round.
+  expect(items.map((item) => item.kind)).toEqual(["message", "handoffs", "handoffs"]);
   const group = items[1];
   expect(group?.kind === "handoffs" && group.handoffs.map((handoff) => handoff.data.to)).toEqual(["calculator", "researcher"]);
+  expect(group?.kind === "handoffs" && group.work.get("c1")?.map((item) => item.kind)).toEqual(["return"]);
 });
 
 it("does not group a transfer with a delegation", () => {
@@ -72,4 +74,40 @@ it("shows a retried step where it happened and keeps a slow-model note out of th
     event("message.agent", { text: "Hello there" }, { runId: "r1", agent: "manager" }),
   ]);
   expect(items.map((item) => item.kind)).toEqual(["message", "retry", "message"]);
+});
+
+it("puts a delegated specialist's work under its handoff, and leaves the manager's answer as the answer", () => {
+  const items = deriveChatItems([
+    event("message.user", { text: "convert and summarize" }),
+    delegate("calculator", "c1"),
+    delegate("researcher", "c2"),
+    event("tool.call", { toolCallId: "call_0", tool: "evaluate", args: { expression: "5 mi to km" } }, { runId: "c1", agent: "calculator" }),
+    event("message.agent", { text: "Handoffs move work." }, { runId: "c2", agent: "researcher" }),
+    event("tool.result", { toolCallId: "call_0", tool: "evaluate", ok: true, result: 8.05, latencyMs: 1 }, { runId: "c1", agent: "calculator" }),
+    event("message.agent", { text: "5 mi = 8.05 km" }, { runId: "c1", agent: "calculator" }),
+    event("handoff.return", { from: "researcher", to: "manager", childRunId: "c2", status: "completed", result: "Handoffs move work." }, { runId: "c2", agent: "researcher" }),
+    // The calculator hands part of its task on: that work is the calculator's, under its handoff too.
+    event("handoff", { from: "calculator", to: "writer", mode: "transfer", reason: "prose", task: "t", childRunId: "c3", depth: 2 }, { runId: "c1", agent: "calculator" }),
+    event("message.agent", { text: "Written." }, { runId: "c3", agent: "writer" }),
+    event("handoff.return", { from: "writer", to: "manager", childRunId: "c1", status: "completed", result: "Written." }, { runId: "c3", agent: "writer" }),
+    event("message.agent", { text: "8.05 km; handoffs move work." }, { runId: "r1", agent: "manager" }),
+  ]);
+  expect(items.map((item) => item.kind)).toEqual(["message", "handoffs", "message"]);
+  const [, group, answer] = items;
+  expect(answer?.kind === "message" && answer.event.agent).toBe("manager");
+  if (group?.kind !== "handoffs") throw new Error("no handoff group");
+  expect(group.handoffs.map((handoff) => handoff.data.to)).toEqual(["calculator", "researcher"]);
+  expect(group.work.get("c1")?.map((item) => item.kind)).toEqual(["tool", "message", "handoffs", "message", "return"]);
+  expect(group.work.get("c2")?.map((item) => item.kind)).toEqual(["message", "return"]);
+  const tool = group.work.get("c1")?.[0];
+  expect(tool?.kind === "tool" && tool.result?.data.ok).toBe(true);
+});
+
+it("keeps a transferred specialist's answer in the conversation: it answers the user", () => {
+  const items = deriveChatItems([
+    event("handoff", { from: "manager", to: "calculator", mode: "transfer", reason: "math", task: "t", childRunId: "c1", depth: 1 }, { runId: "r1", agent: "manager" }),
+    event("message.agent", { text: "4" }, { runId: "c1", agent: "calculator" }),
+  ]);
+  expect(items.map((item) => item.kind)).toEqual(["handoffs", "message"]);
+  expect(items[0]?.kind === "handoffs" && items[0].work.size).toBe(0);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Event } from "../../shared/events.js";
+import type { StreamedText } from "../../shared/streamed-text.js";
 import { conversationReducer, initialConversationState, type ConversationAction, type ConversationState } from "../src/conversation-store.js";
 import { CONVERSATION, event, nextId, step, usage } from "./fixtures.js";
 
@@ -154,6 +155,76 @@ describe("streaming", () => {
     const call = event("tool.call", { toolCallId: "c", tool: "evaluate", args: {} }, { runId: "r1", agent: "calculator" });
     const state = reduce(initialConversationState(CONVERSATION), join([]), live(call), delta("r1", "next"), join([message], undefined));
     expect(state.streams.get("r1")?.text).toBe("next");
+  });
+});
+
+describe("joining mid-answer", () => {
+  const numbered = (runId: string, text: string, seq: number, attempt?: number): ConversationAction => ({
+    type: "delta",
+    delta: { conversationId: CONVERSATION, runId, agent: "calculator", text, seq, ...(attempt === undefined ? {} : { attempt }) },
+  });
+  const joinStreaming = (events: Event[], streams: StreamedText[]): ConversationAction => ({ type: "history", events, source: "join", after: undefined, at: 1, streams });
+  const started = (runId: string) => event("run.started", { task: "t", model: "m", depth: 0, mode: "turn" }, { runId, agent: "calculator" });
+
+  it("shows the text so far at once, then adds only the deltas after it, whether they came before the acknowledgement or after", () => {
+    const state = reduce(
+      initialConversationState(CONVERSATION),
+      joinStreaming([started("r1")], [{ runId: "r1", agent: "calculator", text: "The answer is", seq: 3 }]),
+      // Held while the join was answered: two are in the text already, one is new.
+      numbered("r1", " answer", 2),
+      numbered("r1", " is", 3),
+      numbered("r1", " 42", 4),
+      // Published after the text was read, but delivered late: already in.
+      numbered("r1", " 42", 4),
+      numbered("r1", ".", 5),
+    );
+    expect(state.streams.get("r1")).toMatchObject({ text: "The answer is 42.", seq: 5, gap: false });
+  });
+
+  it("fills a reconnect's gap with the joined text instead of marking it", () => {
+    const state = reduce(
+      initialConversationState(CONVERSATION),
+      join([started("r1")]),
+      numbered("r1", "one", 1),
+      { type: "disconnected" },
+      joinStreaming([], [{ runId: "r1", agent: "calculator", text: "one two three", seq: 3 }]),
+      numbered("r1", " four", 4),
+    );
+    expect(state.streams.get("r1")?.text).toBe("one two three four");
+  });
+
+  it("keeps what it holds when the joined text is behind it", () => {
+    const state = reduce(
+      initialConversationState(CONVERSATION),
+      join([started("r1")]),
+      numbered("r1", "one", 1),
+      numbered("r1", " two", 2),
+      joinStreaming([], [{ runId: "r1", agent: "calculator", text: "one", seq: 1 }]),
+    );
+    expect(state.streams.get("r1")?.text).toBe("one two");
+  });
+
+  it("drops joined text the events already hold as a message, or withdraw with a retry", () => {
+    const answered = event("message.agent", { text: "The answer." }, { runId: "r1", agent: "calculator" });
+    const logged = reduce(initialConversationState(CONVERSATION), joinStreaming([answered], [{ runId: "r1", agent: "calculator", text: "The answer.", seq: 2 }]));
+    expect(logged.streams.size).toBe(0);
+    const retry = retrying("r1", 2, "The ans");
+    const withdrawn = reduce(initialConversationState(CONVERSATION), joinStreaming([retry], [{ runId: "r1", agent: "calculator", text: "The ans", seq: 2 }]));
+    expect(withdrawn.streams.size).toBe(0);
+  });
+
+  it("keeps joined text that follows the run's last message, even when that message arrives after it", () => {
+    const first = event("message.agent", { text: "Let me compute." }, { runId: "r1", agent: "calculator" });
+    const call = event("tool.call", { toolCallId: "c", tool: "evaluate", args: {} }, { runId: "r1", agent: "calculator" });
+    const next = { runId: "r1", agent: "calculator", text: "It is", seq: 7, after: first.id };
+    // The message was logged between the join's read of the log and its read of the text.
+    let state = reduce(initialConversationState(CONVERSATION), joinStreaming([started("r1")], [next]), live(first), numbered("r1", " 391", 8));
+    expect(state.streams.get("r1")?.text).toBe("It is 391");
+    state = reduce(state, live(call), numbered("r1", ".", 9));
+    expect(state.streams.get("r1")?.text).toBe("It is 391.");
+    // The same, with the message in the acknowledgement itself.
+    const acked = reduce(initialConversationState(CONVERSATION), joinStreaming([first], [next]), numbered("r1", " 391", 8));
+    expect(acked.streams.get("r1")?.text).toBe("It is 391");
   });
 });
 

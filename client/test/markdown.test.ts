@@ -1,119 +1,110 @@
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { parseInline, parseMarkdown, safeHref, type Block, type Inline } from "../src/markdown.js";
+import { Markdown } from "../src/components/markdown.js";
+import { lexMarkdown, safeHref } from "../src/markdown.js";
 
-/** All text of a tree, to check nothing was lost or invented. */
-function text(nodes: readonly (Inline | Block)[]): string {
-  return nodes
-    .map((node) => {
-      switch (node.type) {
-        case "text":
-        case "code":
-          return node.text;
-        case "break":
-          return "\n";
-        case "rule":
-          return "---";
-        case "list":
-          return node.items.map((item) => text(item)).join("|");
-        case "table":
-          return [...node.header, ...node.rows.flat()].map((cell) => text(cell)).join("|");
-        default:
-          return text(node.children);
-      }
-    })
-    .join("");
-}
+/** The HTML React makes of `text`: what the page would get. */
+const html = (text: string): string => renderToStaticMarkup(createElement(Markdown, { text }));
 
 describe("safety", () => {
-  it("keeps HTML as literal text", () => {
-    const source = "<img src=x onerror=alert(1)> and <script>alert(2)</script>";
-    expect(parseMarkdown(source)).toEqual([{ type: "paragraph", children: [{ type: "text", text: source }] }]);
+  it("keeps HTML as literal text, block and inline", () => {
+    const out = html("<img src=x onerror=alert(1)> and <script>alert(2)</script>\n\n<div onclick=x>block</div>");
+    expect(out).not.toMatch(/<(img|script|div onclick)/);
+    expect(out).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(out).toContain("&lt;script&gt;alert(2)&lt;/script&gt;");
+    expect(out).toContain("&lt;div onclick=x&gt;block&lt;/div&gt;");
   });
 
-  it("links only to http(s)", () => {
+  it("links only to http(s), and keeps the source of any other link as text", () => {
     expect(safeHref("https://example.com/a?b=1")).toBe("https://example.com/a?b=1");
     for (const bad of ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "/relative", "vbscript:x", "//evil.com"]) {
       expect(safeHref(bad)).toBeUndefined();
     }
-    expect(parseInline("[x](javascript:alert(1))")).toEqual([{ type: "text", text: "[x](javascript:alert(1))" }]);
+    expect(html("[x](javascript:alert(1)) [y](data:text/html,z) [z](/here)")).toBe(
+      "<div class=\"markdown\"><p>[x](javascript:alert(1)) [y](data:text/html,z) [z](/here)</p></div>",
+    );
+    expect(html("[ref][r]\n\n[r]: javascript:alert(1)")).toBe(
+      '<div class="markdown"><p>[ref][r]</p><p>[r]: javascript:alert(1)</p></div>',
+    );
+    expect(html("[ref][r]\n\n[r]: https://a.dev")).toBe(
+      '<div class="markdown"><p><a href="https://a.dev/" target="_blank" rel="noopener noreferrer nofollow">ref</a></p></div>',
+    );
+    expect(html("[site](https://a.dev)")).toBe(
+      '<div class="markdown"><p><a href="https://a.dev/" target="_blank" rel="noopener noreferrer nofollow">site</a></p></div>',
+    );
+  });
+
+  it("does not load images: an image is a link to it", () => {
+    const out = html("![a chart](https://a.dev/c.png) ![x](javascript:alert(1))");
+    expect(out).not.toContain("<img");
+    expect(out).toContain('<a href="https://a.dev/c.png" target="_blank" rel="noopener noreferrer nofollow">a chart</a>');
+    expect(out).toContain("![x](javascript:alert(1))");
+  });
+
+  it("survives hostile nesting", () => {
+    expect(html(`${"> ".repeat(5000)}deep`)).toContain("deep");
+    expect(html(`${"> ".repeat(40)}deep`)).toContain("deep");
+    expect(() => html("*".repeat(20_000))).not.toThrow();
+    expect(() => html("[".repeat(5000))).not.toThrow();
   });
 });
 
 describe("inline", () => {
-  it("parses emphasis, code, strike and links", () => {
-    expect(parseInline("**bold** *it* `a*b` ~~no~~ [site](https://a.dev)")).toEqual([
-      { type: "strong", children: [{ type: "text", text: "bold" }] },
-      { type: "text", text: " " },
-      { type: "em", children: [{ type: "text", text: "it" }] },
-      { type: "text", text: " " },
-      { type: "code", text: "a*b" },
-      { type: "text", text: " " },
-      { type: "del", children: [{ type: "text", text: "no" }] },
-      { type: "text", text: " " },
-      { type: "link", href: "https://a.dev/", children: [{ type: "text", text: "site" }] },
-    ]);
+  it("renders emphasis, code, strike, line breaks and links", () => {
+    expect(html("**bold** *it* `a*b<c` ~~no~~\nnext https://example.com/pi.")).toBe(
+      '<div class="markdown"><p><strong>bold</strong> <em>it</em> <code>a*b&lt;c</code> <del>no</del><br/>next ' +
+        '<a href="https://example.com/pi" target="_blank" rel="noopener noreferrer nofollow">https://example.com/pi</a>.</p></div>',
+    );
   });
 
-  it("leaves arithmetic, snake_case and lone markers alone", () => {
-    for (const source of ["2 * 3 * 4 = 24", "use snake_case_names here", "a ** b", "price: $5 * 2", "unclosed `tick"]) {
-      expect(parseInline(source)).toEqual([{ type: "text", text: source }]);
+  it("leaves arithmetic, snake_case and escapes alone", () => {
+    for (const source of ["2 * 3 * 4 = 24", "use snake_case_names here", "price: $5 * 2"]) {
+      expect(html(source)).toBe(`<div class="markdown"><p>${source}</p></div>`);
     }
-  });
-
-  it("links bare URLs without the sentence's punctuation", () => {
-    const nodes = parseInline("See https://example.com/pi. Or (https://a.dev/x_(y)).");
-    const links = nodes.filter((node) => node.type === "link");
-    expect(links.map((node) => node.type === "link" && node.href)).toEqual(["https://example.com/pi", "https://a.dev/x_(y)"]);
-    expect(text(nodes)).toBe("See https://example.com/pi. Or (https://a.dev/x_(y)).");
-  });
-
-  it("honours backslash escapes", () => {
-    expect(parseInline("\\*not em\\*")).toEqual([{ type: "text", text: "*not em*" }]);
+    expect(html("\\*not em\\*")).toBe('<div class="markdown"><p>*not em*</p></div>');
   });
 });
 
 describe("blocks", () => {
-  it("parses headings, fenced code, quotes and rules", () => {
-    const blocks = parseMarkdown("# Title\n\n```ts\nconst x = 1 < 2;\n```\n\n> quoted\n\n---");
-    expect(blocks.map((block) => block.type)).toEqual(["heading", "code", "quote", "rule"]);
-    expect(blocks[1]).toEqual({ type: "code", lang: "ts", text: "const x = 1 < 2;" });
+  it("renders headings under the page's title, and a code block the keyboard can scroll", () => {
+    const out = html("# Title\n\n```ts\nconst x = 1 < 2;\n```\n\n> quoted\n\n---");
+    expect(out).toBe(
+      '<div class="markdown"><h2 class="md-heading">Title</h2>' +
+        '<div class="md-code"><div class="md-code-bar"><span class="md-code-lang">ts</span>' +
+        '<button type="button" class="link-button" aria-label="Copy code to clipboard">Copy</button></div>' +
+        '<pre tabindex="0" role="region" aria-label="ts block"><code>const x = 1 &lt; 2;</code></pre></div>' +
+        "<blockquote><p>quoted</p></blockquote><hr/></div>",
+    );
   });
 
   it("runs an unclosed fence (a streaming answer) to the end", () => {
-    expect(parseMarkdown("Code:\n```\nline 1\nline 2")).toEqual([
-      { type: "paragraph", children: [{ type: "text", text: "Code:" }] },
-      { type: "code", lang: undefined, text: "line 1\nline 2" },
-    ]);
+    const out = html("Code:\n```\nline 1\nline 2");
+    expect(out).toContain("<p>Code:</p>");
+    expect(out).toContain("<code>line 1\nline 2</code>");
   });
 
-  it("parses nested and ordered lists", () => {
-    const [list] = parseMarkdown("1. one\n2. two\n   - a\n   - b\n3. three");
-    expect(list?.type).toBe("list");
-    if (list?.type !== "list") return;
-    expect(list.ordered).toBe(true);
-    expect(list.items).toHaveLength(3);
-    expect(list.items[1]?.map((block) => block.type)).toEqual(["paragraph", "list"]);
+  it("renders nested, ordered and task lists", () => {
+    expect(html("3. one\n4. two\n   - a\n   - b\n5. three")).toBe(
+      '<div class="markdown"><ol start="3"><li>one</li><li>two<ul><li>a</li><li>b</li></ul></li><li>three</li></ol></div>',
+    );
+    expect(html("- [x] done\n- [ ] not yet")).toBe(
+      '<div class="markdown"><ul><li class="md-task-item"><span class="md-task" role="img" aria-label="done">☑ </span>done</li>' +
+        '<li class="md-task-item"><span class="md-task" role="img" aria-label="not done">☐ </span>not yet</li></ul></div>',
+    );
   });
 
-  it("keeps a soft line break as a break", () => {
-    expect(parseMarkdown("line one\nline two")[0]).toEqual({
-      type: "paragraph",
-      children: [{ type: "text", text: "line one" }, { type: "break" }, { type: "text", text: "line two" }],
-    });
+  it("renders a table with its alignment, in a region the keyboard can scroll", () => {
+    expect(html("| a | b |\n|:--|--:|\n| 1 | `x\\|y` |")).toBe(
+      '<div class="markdown"><div class="md-table-wrap" tabindex="0" role="region" aria-label="Table"><table>' +
+        '<thead><tr><th scope="col" class="align-left">a</th><th scope="col" class="align-right">b</th></tr></thead>' +
+        '<tbody><tr><td class="align-left">1</td><td class="align-right"><code>x|y</code></td></tr></tbody></table></div></div>',
+    );
   });
 
-  it("parses a table", () => {
-    const [table] = parseMarkdown("| a | b |\n|:--|--:|\n| 1 | `x|y` |");
-    expect(table?.type).toBe("table");
-    if (table?.type !== "table") return;
-    expect(table.align).toEqual(["left", "right"]);
-    expect(text(table.rows[0]?.[1] ?? [])).toBe("x|y");
-  });
-
-  it("survives hostile nesting", () => {
-    const blocks = parseMarkdown(`${"> ".repeat(5000)}deep`);
-    expect(text(blocks)).toContain("deep");
-    expect(() => parseInline("*".repeat(20_000))).not.toThrow();
-    expect(() => parseInline("[".repeat(5000))).not.toThrow();
+  it("shows very long text as it is, without lexing it", () => {
+    const long = `**${"a".repeat(60_001)}**`;
+    expect(html(long)).toBe(`<div class="markdown markdown-plain">${long}</div>`);
+    expect(lexMarkdown("plain")?.[0]?.type).toBe("paragraph");
   });
 });

@@ -64,3 +64,24 @@ it("describes every failure code in words", () => {
     expect(describeFailure(code).length).toBeGreaterThan(10);
   }
 });
+
+describe("where a run is in the chat", () => {
+  it("is the run's first event the chat shows, else the last message before it", () => {
+    const question = event("message.user", { text: "2+2 and pi?" });
+    const derived = deriveRuns([
+      question,
+      started("r1", "manager", "turn"),
+      event("handoff", { from: "manager", to: "calculator", mode: "delegate", reason: "math", task: "2+2", childRunId: "r2", depth: 1 }, { id: "h1", runId: "r1", agent: "manager" }),
+      started("r2", "calculator", "delegate", "r1"),
+      event("tool.call", { toolCallId: "c1", tool: "evaluate", args: {} }, { id: "t1", runId: "r2", agent: "calculator" }),
+      event("message.agent", { text: "4" }, { id: "m2", runId: "r2", agent: "calculator" }),
+      started("r3", "researcher", "delegate", "r1"),
+    ]);
+    expect(derived.byId.get("r1")?.chatEventId).toBe("h1");
+    expect(derived.byId.get("r2")?.chatEventId).toBe("t1");
+    // r3 has shown nothing yet: it sits after the newest message.
+    expect(derived.byId.get("r3")?.chatEventId).toBe("m2");
+    expect(deriveRuns([started("r0", "manager", "turn")]).byId.get("r0")?.chatEventId).toBeUndefined();
+    expect(deriveRuns([question, started("r0", "manager", "turn")]).byId.get("r0")?.chatEventId).toBe(question.id);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AgentSummary } from "../src/api.js";
-import { buildTeamGraph, deriveGraphActivity, edgeKey } from "../src/team-graph-model.js";
+import { buildTeamGraph, deriveGraphActivity, edgeKey, labelText, NODE_EXTENT, type Point } from "../src/team-graph-model.js";
 import { event, usage } from "./fixtures.js";
 
 const agent = (name: string, handoffs: string[] = []): AgentSummary => ({ name, description: "", model: "offline", tools: [], handoffs });
@@ -40,6 +40,99 @@ describe("buildTeamGraph", () => {
       expect(node.y).toBeGreaterThan(0);
       expect(node.y).toBeLessThan(graph.height);
     }
+  });
+});
+
+/** Separating-axis test for two convex polygons: true when some edge normal separates them (touching counts as apart). */
+function polygonsApart(a: readonly Point[], b: readonly Point[]): boolean {
+  for (const polygon of [a, b]) {
+    for (let i = 0; i < polygon.length; i += 1) {
+      const p = polygon[i] as Point;
+      const q = polygon[(i + 1) % polygon.length] as Point;
+      const axis = { x: q.y - p.y, y: p.x - q.x };
+      const project = (points: readonly Point[]) => points.map((point) => point.x * axis.x + point.y * axis.y);
+      const pa = project(a);
+      const pb = project(b);
+      if (Math.max(...pa) <= Math.min(...pb) || Math.max(...pb) <= Math.min(...pa)) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether a circle stays clear of a convex polygon: its centre outside, and every edge farther than the radius. */
+function circleClear(centre: Point, radius: number, polygon: readonly Point[]): boolean {
+  let inside = true;
+  for (let i = 0; i < polygon.length; i += 1) {
+    const p = polygon[i] as Point;
+    const q = polygon[(i + 1) % polygon.length] as Point;
+    const dx = q.x - p.x;
+    const dy = q.y - p.y;
+    const t = Math.max(0, Math.min(1, ((centre.x - p.x) * dx + (centre.y - p.y) * dy) / (dx * dx + dy * dy)));
+    if (Math.hypot(p.x + t * dx - centre.x, p.y + t * dy - centre.y) <= radius) return false;
+    if (dx * (centre.y - p.y) - dy * (centre.x - p.x) < 0) inside = false;
+  }
+  return !inside;
+}
+
+const longName = (index: number) => `agent-${String(index).padStart(2, "0")}-${"m".repeat(23)}`;
+
+describe("team graph layout at every size", () => {
+  const sizes = Array.from({ length: 30 }, (_, index) => index + 1);
+
+  it.each(sizes)("keeps %i agents with 32-character names clear of each other and inside the canvas", (size) => {
+    const team = [agent("manager", ["*"]), ...Array.from({ length: size - 1 }, (_, index) => agent(longName(index)))];
+    expect(team.every((member) => member.name === "manager" || member.name.length === 32)).toBe(true);
+    expectReadable(team, size);
+  });
+
+  it.each([1, 2, 5, 30])("keeps %i agents of a team without a manager clear of each other", (size) => {
+    expectReadable(Array.from({ length: size }, (_, index) => agent(longName(index))), size);
+  });
+});
+
+/** Every node and label inside the canvas, no two labels overlapping, no label over any node, no two nodes touching. */
+function expectReadable(team: AgentSummary[], size: number): void {
+  const graph = buildTeamGraph(team, []);
+  expect(graph.nodes).toHaveLength(size);
+  const nodes = graph.nodes;
+  for (const [i, node] of nodes.entries()) {
+    for (const corner of node.label.box) {
+      expect(corner.x).toBeGreaterThanOrEqual(0);
+      expect(corner.x).toBeLessThanOrEqual(graph.width);
+      expect(corner.y).toBeGreaterThanOrEqual(0);
+      expect(corner.y).toBeLessThanOrEqual(graph.height);
+    }
+    expect(node.x - NODE_EXTENT).toBeGreaterThanOrEqual(0);
+    expect(node.x + NODE_EXTENT).toBeLessThanOrEqual(graph.width);
+    expect(node.y - NODE_EXTENT).toBeGreaterThanOrEqual(0);
+    expect(node.y + NODE_EXTENT).toBeLessThanOrEqual(graph.height);
+    // A cut name keeps its start, and the cut shows.
+    expect(node.name.startsWith(node.label.text.replace(/…$/, ""))).toBe(true);
+    for (const other of nodes.slice(i + 1)) {
+      expect(polygonsApart(node.label.box, other.label.box), `labels of ${node.name} and ${other.name}`).toBe(true);
+      expect(Math.hypot(node.x - other.x, node.y - other.y), `nodes ${node.name} and ${other.name}`).toBeGreaterThan(2 * NODE_EXTENT);
+    }
+    for (const other of nodes) {
+      expect(circleClear(other, NODE_EXTENT, node.label.box), `label of ${node.name} against node ${other.name}`).toBe(true);
+    }
+  }
+}
+
+describe("team graph labels", () => {
+  it("reads left to right on both halves of the ring", () => {
+    const graph = buildTeamGraph([agent("manager"), ...Array.from({ length: 12 }, (_, index) => agent(longName(index)))], []);
+    for (const node of graph.nodes.slice(1)) {
+      const rotate = ((node.label.rotate % 360) + 360) % 360;
+      // Text reads left to right when its baseline points rightwards (or straight up or down).
+      expect(rotate <= 90 || rotate >= 270).toBe(true);
+      expect(node.label.anchor).toBe(node.x < graph.width / 2 - 1e-6 ? "end" : "start");
+    }
+  });
+
+  it("shows short names whole and cuts long ones with an ellipsis", () => {
+    expect(labelText("writer", 14)).toBe("writer");
+    expect(labelText(longName(1), 14)).toBe("agent-01-mmmm…");
+    expect(labelText(longName(1), 14)).toHaveLength(14);
   });
 });
 

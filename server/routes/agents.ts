@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { z } from "zod";
 import type { Queues } from "../../platform/queues.js";
 import type { AgentRegistry } from "../../platform/agent-registry.js";
 import { AgentName, MANAGER } from "../../shared/agent-name.js";
@@ -7,6 +8,8 @@ import type { AgentView } from "../../shared/api.js";
 import { SwitchboardError } from "../../shared/errors.js";
 import { parseInput } from "../http-error.js";
 import type { RateLimits } from "../rate-limits.js";
+
+const RestoreInput = z.object({ n: z.number().int().positive() }).strict();
 
 /** The team through the API: anyone may read it; only the admin may change it. */
 export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; defaultModel: string; limits: RateLimits }): Router {
@@ -59,7 +62,7 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
     // Refused before it is counted; `create` still refuses one made meanwhile by someone else.
     if (await deps.registry.get(spec.name)) throw exists();
     await countChange(response.locals);
-    const created = await deps.registry.create(spec, "api");
+    const created = await deps.registry.create(spec, "api", { by: response.locals.identity.user });
     if (!created) throw exists();
     response.status(201).json(await view(created));
   });
@@ -71,7 +74,7 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
     if (spec.name !== current.name) throw new SwitchboardError("invalid_agent", "name: an agent cannot be renamed; create a new one instead.");
     if (spec.name === MANAGER && !spec.enabled) throw new SwitchboardError("protected", "The manager cannot be disabled: every message reaches it first.");
     await countChange(response.locals);
-    response.json(await view(await deps.registry.put(spec, "api")));
+    response.json(await view(await deps.registry.put(spec, "api", { by: response.locals.identity.user })));
   });
 
   router.delete("/agents/:name", async (request, response) => {
@@ -79,8 +82,42 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
     const current = await existing(request.params.name);
     if (current.name === MANAGER) throw new SwitchboardError("protected", "The manager cannot be deleted: every message reaches it first.");
     await countChange(response.locals);
-    await deps.registry.delete(current.name);
+    await deps.registry.delete(current.name, { by: response.locals.identity.user });
     response.status(204).end();
+  });
+
+  router.get("/agents/:name/history", async (request, response) => {
+    const name = request.params.name;
+    const history = AgentName.safeParse(name).success ? await deps.registry.history(name) : [];
+    if (history.length === 0) throw new SwitchboardError("unknown_agent", `No agent named "${name}" has a history.`);
+    response.json({ history });
+  });
+
+  /**
+   * Saves an earlier definition again, as a new one (the history keeps every step). Checked like
+   * any change: what it names must still exist. Brings back a deleted agent too.
+   */
+  router.post("/agents/:name/restore", async (request, response) => {
+    requireAdmin(response.locals.identity.admin);
+    const name = request.params.name;
+    const { n } = parseInput(RestoreInput, request.body ?? {}, "invalid_agent");
+    const history = AgentName.safeParse(name).success ? await deps.registry.history(name) : [];
+    if (history.length === 0) throw new SwitchboardError("unknown_agent", `No agent named "${name}" has a history.`);
+    const entry = history.find((candidate) => candidate.n === n);
+    if (!entry) throw new SwitchboardError("invalid_agent", `n: agent "${name}" has no definition ${n} (kept: ${history.map((e) => e.n).join(", ")}).`);
+    if (entry.change === "deleted") throw new SwitchboardError("invalid_agent", `n: definition ${n} records the agent's deletion; restore the one before it.`);
+    const { v: _v, source: _source, origin: _origin, updatedAt: _updatedAt, ...fields } = entry.spec;
+    const spec = await validated(fields);
+    const change = { by: response.locals.identity.user, restoredFrom: n };
+    await countChange(response.locals);
+    const current = await deps.registry.get(name);
+    if (current) {
+      response.json(await view(await deps.registry.put(spec, "api", change)));
+      return;
+    }
+    const created = await deps.registry.create(spec, "api", change);
+    if (!created) throw new SwitchboardError("agent_exists", `An agent named "${name}" was created meanwhile; restore again to replace it.`);
+    response.status(201).json(await view(created));
   });
 
   router.get("/tools", async (_request, response) => {

@@ -112,7 +112,7 @@ export function workflowRoutes(deps: {
     }
     // Counted before its conversation is made, so a refused run leaves nothing behind.
     await deps.limits.consume("workflowRuns", { user: owner, address: response.locals.address });
-    conversationId ??= (await deps.conversations.create(owner, `Workflow: ${workflow.name}`)).id;
+    conversationId ??= (await deps.conversations.create(owner, `Workflow: ${workflow.name}`, { automatic: true })).id;
     const runId = newWorkflowRunId();
     await deps.runs.start({ runId, workflow: workflow.name, conversationId, owner, input });
     response.status(202).json({ runId, conversationId });

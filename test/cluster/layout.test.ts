@@ -5,10 +5,11 @@ import { fileURLToPath } from "node:url";
 import { Job } from "bullmq";
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RunStore } from "../../agents/run-state.js";
+import { RUN_STATE_VERSION, RunStore, type RunState } from "../../agents/run-state.js";
 import { AgentRegistry } from "../../platform/agent-registry.js";
 import { Approvals } from "../../platform/approvals.js";
 import { ConversationLog } from "../../platform/conversation-log.js";
+import { DeltaPublisher, StreamingTexts } from "../../platform/delta-bus.js";
 import { Conversations } from "../../platform/conversations.js";
 import { createLogger } from "../../platform/logger.js";
 import { Queues, queueLayout } from "../../platform/queues.js";
@@ -16,8 +17,10 @@ import { connectRedis, type RedisClient } from "../../platform/redis.js";
 import { WorkflowRegistry } from "../../platform/workflow-registry.js";
 import { WorkflowRuns } from "../../platform/workflow-runs.js";
 import { resolveAccessToken } from "../../server/auth.js";
+import { TurnStops } from "../../platform/turn-stops.js";
 import { RateLimits } from "../../server/rate-limits.js";
 import { WORKFLOWS_QUEUE, type TurnJob } from "../../shared/jobs.js";
+import type { RecordedStep } from "../../shared/run-steps.js";
 import { keys as keyNames, shardedConversationId, shardOf, type Keys } from "../../shared/keys.js";
 import { WORKFLOW_SUMMARY_VERSION } from "../../shared/workflow.js";
 import { startPlatform, testConfig, testRedis, turnFinished, type Platform } from "../support/harness.js";
@@ -71,12 +74,16 @@ function productSources(): string[] {
 }
 
 describe("every script and transaction of the product on the cluster", () => {
-  it("knows them all: the product defines these scripts and sends no MULTI or EVAL of its own", () => {
-    const sources = productSources().map((file) => readFileSync(file, "utf8"));
+  it("knows them all: the product defines these scripts and transactions, and sends no EVAL or pipeline of its own", () => {
+    const files = productSources();
+    const sources = files.map((file) => readFileSync(file, "utf8"));
     const scripts = sources.flatMap((source) => [...source.matchAll(/defineCommand\("(\w+)"/g)].map((match) => match[1])).sort();
     // The next test runs each of them; a new one belongs there too.
-    expect(scripts).toEqual(["sbAppend", "sbDecideApproval"]);
-    expect(sources.filter((source) => /\.(multi|pipeline|eval|evalsha)\(/.test(source))).toEqual([]);
+    expect(scripts).toEqual(["sbAgentHistory", "sbAppend", "sbDecideApproval", "sbStop", "sbStreamRead", "sbStreamText"]);
+    const transactions = files.filter((_file, index) => /\.multi\(/.test(sources[index] ?? "")).map((file) => path.relative(ROOT, file));
+    // The run checkpoint with its recorded step: the next test runs it too.
+    expect(transactions).toEqual(["agents/run-state.ts"]);
+    expect(sources.filter((source) => /\.(pipeline|eval|evalsha)\(/.test(source))).toEqual([]);
   });
 
   it("runs each in one slot, for conversations of shards on different masters", async () => {
@@ -104,7 +111,27 @@ describe("every script and transaction of the product on the cluster", () => {
           read: "cancel",
         });
         expect(read).toBe("alice");
-        await new RunStore(redis, keys).load(conversationId, "r1");
+        // The run checkpoint and its recorded step in one transaction; a finished run's steps expire with it.
+        const runs = new RunStore(redis, keys);
+        const job: TurnJob = { v: 1, conversationId, runId: "r1", agent: "manager", mode: "turn", task: "t", depth: 0, chain: ["manager"] };
+        const usage = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
+        const state: RunState = { v: RUN_STATE_VERSION, job, model: "offline", startedAt: Date.now(), status: "completed" as const, messages: [], steps: [], usage, childModelCalls: 0, childCostUsd: 0, pendingToolCalls: [] };
+        const step: RecordedStep = { v: 1, step: 0, at: new Date().toISOString(), model: "offline", latencyMs: 1, sent: { messages: [], omittedMessages: 0, tools: [] }, answer: { text: "hi", toolCalls: [], finishReason: "stop", usage } };
+        await runs.save(state, step);
+        expect((await runs.load(conversationId, "r1"))?.status).toBe("completed");
+        expect(await redis.ttl(keys.runSteps(conversationId, "r1"))).toBeGreaterThan(0);
+        // A stop marker and its announcement.
+        const stops = new TurnStops(redis, keys);
+        expect(await stops.stop(conversationId, { through: first.event.id, by: "alice", reason: "test", at: new Date().toISOString() })).toMatchObject({ by: "alice" });
+        // A run's delta kept and published, its text logged (the delta is sent first), its end.
+        const deltas = new DeltaPublisher(redis, keys, log, { ttlMs: 60_000 });
+        deltas.publish({ conversationId, runId: "r1", agent: "manager", text: "Hello" });
+        await deltas.logged(conversationId, "r1", "manager", first.event.id);
+        expect(await redis.hget(keys.streaming(conversationId), "r1")).toBe(`0 1 ${first.event.id} manager`);
+        // Read atomically with the text (none now: it is logged).
+        expect(await new StreamingTexts(redis, keys).read(conversationId)).toEqual([]);
+        await deltas.ended(conversationId, "r1");
+        expect(await redis.hexists(keys.streaming(conversationId), "r1")).toBe(0);
       }
 
       // Conversations: metadata and the owner's list, two single-slot writes.
@@ -160,11 +187,12 @@ describe("every script and transaction of the product on the cluster", () => {
       await runs.start({ runId: "wr1", workflow: "refund-check", conversationId: ids[1] ?? "", owner: "alice", input: {} });
       expect(await runs.cancel("wr1", "alice")).toBe("cancelled");
 
-      // The registry: a version bump and an announcement per change.
+      // The registry: a version bump and an announcement per change, each recorded in the agent's history by its script.
       const registry = new AgentRegistry(redis, keys, log);
-      await registry.create({ name: "poet", description: "Writes short poems about anything.", instructions: "Rhyme.", tools: [], handoffs: [], enabled: true }, "api");
-      await registry.delete("poet");
+      await registry.create({ name: "poet", description: "Writes short poems about anything.", instructions: "Rhyme.", tools: [], handoffs: [], enabled: true }, "api", { by: "alice" });
+      await registry.delete("poet", { by: "alice" });
       expect(await registry.version()).toBe(2);
+      expect((await registry.history("poet")).map((entry) => entry.change)).toEqual(["deleted", "created"]);
 
       // Rate limits (rate-limiter-flexible's script) and the generated token.
       await new RateLimits(redis, config.prefix, config.rateLimits).consume("messages", { user: "alice", address: "127.0.0.1" });

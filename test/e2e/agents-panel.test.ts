@@ -246,6 +246,51 @@ describe("the agents panel", () => {
     expect(app.errors).toEqual([]);
   });
 
+  it("shows the agent's history with what each save changed, and restores an earlier definition", async () => {
+    await openPanel(page);
+    await rowOf(page, "poet").getByTestId("agent-history").click();
+    const history = page.getByTestId("agent-history-view");
+    await history.waitFor();
+    const entries = history.getByTestId("history-entry");
+    await page.locator('[data-testid="history-entry"][data-n="2"]').waitFor();
+    expect(await entries.count()).toBe(2);
+    const newest = entries.first();
+    expect(await text(newest)).toMatch(/Changed by local, just now · definition 2 current/);
+    // The newest save's changes are open: the instruction line removed and the one added.
+    expect(await newest.locator(".diff-removed").innerText()).toContain(POET.instructions);
+    expect(await newest.locator(".diff-added").innerText()).toContain("Answer with a haiku, in three lines.");
+    expect(await text(entries.nth(1))).toMatch(/Created by local/);
+    // The current definition offers no restore; the earlier one does.
+    expect(await newest.getByTestId("restore-definition").count()).toBe(0);
+    await entries.nth(1).getByTestId("restore-definition").click();
+    await page.locator('[data-testid="history-entry"][data-n="3"][data-change="restored"]').waitFor();
+    expect(await text(history)).toContain("Definition 1 of poet is its newest again.");
+    expect(await text(entries.first())).toMatch(/Restored from definition 1 by local/);
+    expect((await platform.api.request("GET", "/api/agents/poet")).body.instructions).toBe(POET.instructions);
+
+    // Back to the team, focus on the History button it came from.
+    await history.getByTestId("close-history").click();
+    await history.waitFor({ state: "detached" });
+    expect(await rowOf(page, "poet").getByTestId("agent-history").evaluate((button) => button === document.activeElement)).toBe(true);
+
+    // The form sets the model settings; the row shows them; the API has them.
+    await rowOf(page, "poet").getByTestId("edit-agent").click();
+    const form = formOf(page);
+    await form.getByLabel("Instructions").fill("Answer with a haiku, in three lines.");
+    await form.getByLabel("Temperature (optional)").fill("3");
+    await page.getByTestId("save-agent").click();
+    // Out of range: refused next to the field, nothing saved.
+    await form.locator(`[aria-invalid="true"]`).first().waitFor();
+    expect(await form.getByLabel("Temperature (optional)").getAttribute("aria-invalid")).toBe("true");
+    await form.getByLabel("Temperature (optional)").fill("0.3");
+    await form.getByLabel("Most tokens per answer (optional)").fill("400");
+    await page.getByTestId("save-agent").click();
+    await form.waitFor({ state: "detached" });
+    expect(await text(rowOf(page, "poet"))).toContain("temperature 0.3 · at most 400 tokens per answer");
+    expect((await platform.api.request("GET", "/api/agents/poet")).body).toMatchObject({ temperature: 0.3, maxTokens: 400, instructions: "Answer with a haiku, in three lines." });
+    expect(app.errors).toEqual([]);
+  });
+
   it("disables the agent, after which the manager no longer hands work to it", async () => {
     await openPanel(page);
     const row = rowOf(page, "poet");

@@ -183,40 +183,44 @@ describe("chatting with the team in the browser", () => {
     await body.waitFor({ state: "hidden" });
   });
 
-  it("lists the runs with their status and totals in the timeline", async () => {
+  it("shows the runs in the trace with their status, and a run's totals and steps when chosen", async () => {
     const { conversationId, events } = await calculatorTurn();
     await openConversation(conversationId);
     const timeline = page.getByTestId("run-timeline");
     const runs = timeline.getByTestId("run");
     await expect.poll(() => runs.count(), { timeout: UI_TIMEOUT_MS }).toBe(2);
     const described = await runs.evaluateAll((items) =>
-      items.map((item) => ({ agent: item.getAttribute("data-agent"), status: item.getAttribute("data-status") })),
+      items.map((item) => ({ agent: item.getAttribute("data-agent"), status: item.getAttribute("data-status"), depth: item.getAttribute("data-depth") })),
     );
-    expect(described).toEqual([
-      { agent: "manager", status: "completed" },
-      { agent: "calculator", status: "completed" },
-    ]);
     // The calculator's run hangs under the manager's, which transferred to it.
-    expect(await timeline.locator('[data-testid="run"][data-agent="manager"] [data-testid="run"][data-agent="calculator"]').count()).toBe(1);
-    expect(await timeline.locator('[data-testid="run"][data-agent="manager"]').first().innerText()).toContain("(transferred)");
+    expect(described).toEqual([
+      { agent: "manager", status: "completed", depth: "0" },
+      { agent: "calculator", status: "completed", depth: "1" },
+    ]);
 
     const completed = ofType(events, "run.completed");
     const tokens = completed.reduce((sum, event) => sum + event.data.usage.totalTokens, 0);
     expect(tokens).toBeGreaterThan(0);
     const tokenText = `${tokens.toLocaleString("en-US")} tokens`;
-    expect(await timeline.locator(".run-overview").innerText()).toBe(`2 runs · ${tokenText} · $0.0000`);
-    expect(await page.locator(".chat-usage").innerText()).toBe(`${tokenText} · $0.0000`);
+    // The offline model costs nothing, and the page says so rather than "$0.0000".
+    expect(await timeline.locator(".run-overview").innerText()).toBe(`2 runs · ${tokenText} · free (offline model)`);
+    expect(await page.locator(".chat-usage").innerText()).toBe(`${tokenText} · free (offline model)`);
     for (const run of completed) {
-      const totals = timeline.locator(`[data-testid="run"][data-run-id="${run.runId}"] > .run-card .run-totals`);
+      await timeline.locator(`[data-testid="run"][data-run-id="${run.runId}"]`).click();
+      const totals = timeline.locator(`[data-testid="run-details"][data-run-id="${run.runId}"] .run-totals`);
       expect((await totals.innerText()).replace(/\s+/g, " ")).toBe(
-        `${Math.round(run.data.latencyMs).toLocaleString("en-US")} ms ${run.data.usage.totalTokens.toLocaleString("en-US")} tokens $0.0000`,
+        `${Math.round(run.data.latencyMs).toLocaleString("en-US")} ms ${run.data.usage.totalTokens.toLocaleString("en-US")} tokens free (offline model)`,
       );
     }
+    await timeline.locator('[data-testid="run"][data-agent="manager"]').click();
+    expect(await timeline.getByTestId("run-details").innerText()).toContain("(transferred)");
     // The calculator's two model calls, the first one using the tool.
-    const steps = timeline.locator('[data-testid="run"][data-agent="calculator"] [data-testid="run-step"]');
+    await timeline.locator('[data-testid="run"][data-agent="calculator"]').click();
+    const steps = timeline.locator('[data-testid="run-details"] [data-testid="run-step"]');
     expect(await steps.count()).toBe(2);
     expect(await steps.first().innerText()).toContain("calculate");
     await screenshot(page.locator("#insights"), "run-timeline");
+    await page.getByTestId("back-to-trace").click();
   });
 
   it("shows the same history after a reload, nothing twice", async () => {

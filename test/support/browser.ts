@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from "playwright-core";
 import { ensureClientBuilt } from "../../bin/client-build.js";
+import { deriveChatItems, type ChatItem } from "../../client/src/chat-items.js";
 import { createLogger } from "../../platform/logger.js";
 import type { Event } from "../../shared/events.js";
 import { turnFinished } from "../../shared/turn-status.js";
@@ -107,7 +108,7 @@ export interface AppPage {
   dialogs: string[];
 }
 
-export interface OpenOptions extends Pick<BrowserContextOptions, "viewport" | "isMobile" | "hasTouch" | "deviceScaleFactor"> {
+export interface OpenOptions extends Pick<BrowserContextOptions, "viewport" | "isMobile" | "hasTouch" | "deviceScaleFactor" | "bypassCSP"> {
   /** Where to go after `/?token=…`, e.g. `#/c/<id>`. */
   hash?: string;
   /** False: open the page without a token (the token screen). */
@@ -125,6 +126,7 @@ export async function openApp(browser: Browser, baseUrl: string, options: OpenOp
     deviceScaleFactor: options.deviceScaleFactor ?? 1,
     ...(options.isMobile === undefined ? {} : { isMobile: options.isMobile }),
     ...(options.hasTouch === undefined ? {} : { hasTouch: options.hasTouch }),
+    ...(options.bypassCSP === undefined ? {} : { bypassCSP: options.bypassCSP }),
   });
   context.setDefaultTimeout(UI_TIMEOUT_MS);
   await options.beforeOpen?.(context);
@@ -165,13 +167,15 @@ export function conversationIdOf(page: Page): string | undefined {
 }
 
 /**
- * Types `text` in the composer and presses Enter, as a person would, then waits until the server
+ * Types `text` in the composer and presses Enter (taps Send on a touch screen), as a person would, then waits until the server
  * has acknowledged it (the message carries its log id). Returns that event id.
  */
 export async function sendMessage(page: Page, text: string): Promise<string> {
   const input = page.getByTestId("composer-input");
   await input.fill(text);
-  await input.press("Enter");
+  // On a touch screen Enter starts a new line and the button sends, so a person there taps it.
+  if (await page.evaluate(() => window.matchMedia("(pointer: coarse)").matches)) await page.getByTestId("send-button").tap();
+  else await input.press("Enter");
   const handle = await page.waitForFunction(
     (expected) => {
       const mine = [...document.querySelectorAll<HTMLElement>('[data-testid="message"][data-agent="user"]')].filter(
@@ -244,10 +248,16 @@ export async function waitForMessageIds(page: Page, ids: readonly string[]): Pro
   );
 }
 
-/** The ids of the message events (user and agent) in the conversation's log, oldest first. */
+/**
+ * The ids of the message events (user and agent) in the conversation's log that the chat shows as
+ * messages, oldest first: a delegated specialist's answers are shown under its handoff instead.
+ */
 export async function loggedMessageIds(api: ApiClient, conversationId: string): Promise<string[]> {
   const events = await api.events(conversationId);
-  return events.filter((event) => event.type === "message.user" || event.type === "message.agent").map((event) => event.id);
+  // What a retry or an edit replaced is on the page too, collapsed.
+  const ids = (items: readonly ChatItem[]): string[] =>
+    items.flatMap((item) => (item.kind === "message" ? [item.event.id] : item.kind === "replaced" ? ids(item.items) : []));
+  return ids(deriveChatItems(events));
 }
 
 /** Saves a screenshot of the page (or of one element) under `test-results/` (git-ignored); returns its path. */

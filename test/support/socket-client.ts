@@ -1,6 +1,6 @@
 import { io, type Socket } from "socket.io-client";
 import type { Event, MessageDelta } from "../../shared/events.js";
-import type { AckResponse, ClientToServerEvents, ServerToClientEvents } from "../../shared/socket-events.js";
+import type { AckResponse, ClientToServerEvents, JoinAck, ServerToClientEvents } from "../../shared/socket-events.js";
 import { describeEvents, reportIfStillWaiting } from "./harness.js";
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -24,7 +24,7 @@ export class SocketClient {
     });
   }
 
-  join(conversationId: string, after?: string): Promise<AckResponse<{ events: Event[] }>> {
+  join(conversationId: string, after?: string): Promise<AckResponse<JoinAck>> {
     return this.acknowledged("conversation:join", () => this.socket.emitWithAck("conversation:join", { conversationId, ...(after ? { after } : {}) }));
   }
 

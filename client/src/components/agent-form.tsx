@@ -153,7 +153,7 @@ export function AgentForm({
     if (sameForm(form, initial)) onCancel();
   };
 
-  const textProps = (field: "name" | "description" | "instructions" | "model") => ({
+  const textProps = (field: "name" | "description" | "instructions" | "model" | "temperature" | "maxTokens") => ({
     id: id(field),
     value: form[field],
     "aria-invalid": byField.has(field) || undefined,
@@ -238,6 +238,25 @@ export function AgentForm({
           ))}
         </datalist>
       </TextField>
+
+      <div className="field-row">
+        <TextField
+          id={id("temperature")}
+          label="Temperature (optional)"
+          problems={byField.get("temperature")}
+          hint="0 to 2: lower answers the same way each time, higher varies more. Blank: the model's default."
+        >
+          <input {...textProps("temperature")} className="text-input" type="text" inputMode="decimal" autoComplete="off" placeholder="model default" />
+        </TextField>
+        <TextField
+          id={id("maxTokens")}
+          label="Most tokens per answer (optional)"
+          problems={byField.get("maxTokens")}
+          hint="A whole number from 1 to 200,000. Blank: no cap."
+        >
+          <input {...textProps("maxTokens")} className="text-input" type="text" inputMode="numeric" autoComplete="off" placeholder="no cap" />
+        </TextField>
+      </div>
 
       <fieldset
         id={id("tools")}

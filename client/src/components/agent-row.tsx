@@ -23,7 +23,10 @@ function Source({ agent }: { agent: AgentSummary }): ReactNode {
 }
 
 export interface AgentRowActions {
+  /** Start a conversation that talks to this agent directly. */
+  onTry: () => void;
   onEdit: () => void;
+  onHistory: () => void;
   onToggle: () => void;
   onAskDelete: () => void;
   onConfirmDelete: () => void;
@@ -42,6 +45,7 @@ export function AgentRow({
   busy,
   confirming,
   problem,
+  highlighted,
   actions,
 }: {
   agent: AgentSummary;
@@ -54,6 +58,8 @@ export function AgentRow({
   confirming: boolean;
   /** Why the last change of this agent was refused. */
   problem: string | undefined;
+  /** Chosen on the team graph. */
+  highlighted: boolean;
   actions: AgentRowActions;
 }) {
   const enabled = agent.enabled !== false;
@@ -67,12 +73,31 @@ export function AgentRow({
   }, [confirming]);
 
   const noWorker = enabled && status !== undefined && status.workers === 0;
+  const historyButton = (
+    <button type="button" className="button button-small" data-testid="agent-history" aria-label={`History of ${agent.name}`} onClick={actions.onHistory}>
+      History
+    </button>
+  );
+  // The manager gets every message already; a disabled agent would refuse the conversation.
+  const tryButton = !isManager && enabled && (
+    <button
+      type="button"
+      className="button button-small"
+      data-testid="try-agent"
+      aria-label={`Try ${agent.name}: talk to it directly`}
+      title={`A new conversation whose messages go to ${agent.name} directly, not through the manager`}
+      onClick={actions.onTry}
+    >
+      Try it
+    </button>
+  );
 
   return (
     <li
-      className={`agent-row${enabled ? "" : " is-disabled"}`}
+      className={`agent-row${enabled ? "" : " is-disabled"}${highlighted ? " is-highlighted" : ""}`}
       data-testid="agent-row"
       data-agent={agent.name}
+      data-highlighted={highlighted ? "true" : undefined}
       data-enabled={enabled ? "true" : "false"}
       data-workers={status === undefined ? undefined : String(status.workers)}
     >
@@ -119,6 +144,8 @@ export function AgentRow({
             {" · "}model <span className="agent-model">{agent.model}</span>
           </>
         )}
+        {agent.temperature !== undefined && <> · temperature {agent.temperature}</>}
+        {agent.maxTokens !== undefined && <> · at most {formatCount(agent.maxTokens)} tokens per answer</>}
         {agent.tools.length > 0 && <> · tools: {agent.tools.join(", ")}</>}
       </p>
 
@@ -155,6 +182,8 @@ export function AgentRow({
           >
             Edit
           </button>
+          {tryButton}
+          {historyButton}
           {isManager ? (
             <span className="agent-actions-note">Always on: every message reaches the manager first, so it cannot be disabled or deleted.</span>
           ) : (
@@ -181,6 +210,12 @@ export function AgentRow({
               </button>
             </>
           )}
+        </div>
+      )}
+      {!canChange && (
+        <div className="agent-actions">
+          {tryButton}
+          {historyButton}
         </div>
       )}
     </li>

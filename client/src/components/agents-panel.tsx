@@ -1,12 +1,14 @@
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { memo, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { defaultModelOf, specFromAgent } from "../agent-form-model.js";
 import { RequestError, type AgentSummary, type Identity, type SwitchboardApi } from "../api.js";
 import { useNow } from "../hooks/use-now.js";
+import { countRender } from "../render-count.js";
 import { AgentForm } from "./agent-form.js";
+import { AgentHistory } from "./agent-history.js";
 import { AgentRow } from "./agent-row.js";
 import { CloseIcon } from "./close-icon.js";
 
-type View = { kind: "list" } | { kind: "form"; editing: AgentSummary | undefined; key: number };
+type View = { kind: "list" } | { kind: "form"; editing: AgentSummary | undefined; key: number } | { kind: "history"; name: string };
 
 const reason = (caught: unknown): string => (caught instanceof Error ? caught.message : "The server did not answer.");
 
@@ -15,7 +17,7 @@ const reason = (caught: unknown): string => (caught instanceof Error ? caught.me
  * deleting agents. It reads and refreshes the page's one agents list, so the team graph and the
  * team list show a change as soon as the server has it.
  */
-export function AgentsPanel({
+export const AgentsPanel = memo(function AgentsPanel({
   open,
   api,
   agents,
@@ -23,6 +25,8 @@ export function AgentsPanel({
   refresh,
   identity,
   onClose,
+  focus,
+  onTry,
 }: {
   open: boolean;
   api: SwitchboardApi;
@@ -32,7 +36,12 @@ export function AgentsPanel({
   /** Undefined until GET /api/me answers: no change controls until the page knows. */
   identity: Identity | undefined;
   onClose: () => void;
+  /** An agent chosen on the team graph: its row is scrolled to and highlighted (the nonce moves it again for the same agent). */
+  focus: { name: string; nonce: number } | undefined;
+  /** "Try it": start a conversation that talks to this agent directly. */
+  onTry: (name: string) => void;
 }) {
+  countRender("agents-panel");
   const [view, setView] = useState<View>({ kind: "list" });
   const [confirming, setConfirming] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
@@ -52,6 +61,23 @@ export function AgentsPanel({
   useEffect(() => {
     if (open) headingRef.current?.focus();
   }, [open]);
+
+  // A node chosen on the graph: back to the list (a form in progress stays), and its row in view.
+  const [highlighted, setHighlighted] = useState<string | undefined>();
+  useEffect(() => {
+    if (focus === undefined) return;
+    setHighlighted(focus.name);
+    setView((current) => (current.kind === "history" ? { kind: "list" } : current));
+  }, [focus]);
+  useEffect(() => {
+    if (!open || focus === undefined) return;
+    // After this render's layout: the panel was hidden until now, and a hidden row has no place to scroll to.
+    const frame = requestAnimationFrame(() => {
+      const row = panelRef.current?.querySelector<HTMLElement>(`[data-testid="agent-row"][data-agent="${CSS.escape(focus.name)}"]`);
+      row?.scrollIntoView({ block: "nearest" });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [open, focus, view.kind]);
 
   useEffect(() => {
     if (focusAfter === undefined) return;
@@ -76,6 +102,18 @@ export function AgentsPanel({
   const closeForm = (editing: AgentSummary | undefined): void => {
     setView({ kind: "list" });
     focusOpener(editing);
+  };
+
+  const openHistory = (name: string): void => {
+    setNotice("");
+    setProblem(undefined);
+    setConfirming(undefined);
+    setView({ kind: "history", name });
+  };
+
+  const closeHistory = (name: string): void => {
+    setView({ kind: "list" });
+    focusLater(rowButton(name, "agent-history"));
   };
 
   const saved = async (name: string, editing: AgentSummary | undefined): Promise<void> => {
@@ -131,6 +169,8 @@ export function AgentsPanel({
       setConfirming(undefined);
     } else if (view.kind === "list") {
       onClose();
+    } else if (view.kind === "history") {
+      closeHistory(view.name);
     }
   };
 
@@ -182,7 +222,17 @@ export function AgentsPanel({
         </p>
       )}
 
-      {view.kind === "form" ? (
+      {view.kind === "history" ? (
+        <AgentHistory
+          key={view.name}
+          api={api}
+          name={view.name}
+          now={now}
+          canChange={canChange}
+          onRestored={() => void refresh()}
+          onClose={() => closeHistory(view.name)}
+        />
+      ) : view.kind === "form" ? (
         <AgentForm
           key={view.key}
           api={api}
@@ -203,8 +253,11 @@ export function AgentsPanel({
               busy={busy === agent.name}
               confirming={confirming === agent.name}
               problem={problem?.agent === agent.name ? problem.message : undefined}
+              highlighted={highlighted === agent.name}
               actions={{
+                onTry: () => onTry(agent.name),
                 onEdit: () => openForm(agent),
+                onHistory: () => openHistory(agent.name),
                 onToggle: () => void toggle(agent),
                 onAskDelete: () => {
                   setProblem(undefined);
@@ -222,4 +275,4 @@ export function AgentsPanel({
       )}
     </section>
   );
-}
+});

@@ -1,15 +1,21 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { AgentSummary, WorkflowInfo } from "../api.js";
 import { deriveChatItems, type ChatItem } from "../chat-items.js";
 import type { ConversationState, OutgoingMessage } from "../conversation-store.js";
 import { busyLeafRuns, type DerivedRuns } from "../runs.js";
 import { deriveWorkflowRuns, type WorkflowRuns } from "../workflow-runs.js";
-import { AgentAvatar, AgentChip } from "./agent-badge.js";
+import { AgentChip } from "./agent-badge.js";
+import { useChatJump, type ChatJump } from "../hooks/use-chat-jump.js";
 import { ApprovalCard, type Decide } from "./approval-card.js";
+import { useFirstUnread } from "../hooks/use-first-unread.js";
+import { ChatAnchor } from "./chat-anchor.js";
+import { EmptyConversation } from "./empty-conversation.js";
 import { EventNotice } from "./event-notice.js";
 import { HandoffGroup, HandoffReturnRow } from "./handoff-row.js";
 import { MessageItem, OutgoingMessageItem, StreamingMessageItem } from "./message-item.js";
+import { countRender } from "../render-count.js";
 import { RetryNotice } from "./retry-notice.js";
+import { ReplacedBlock, RunStoppedNotice } from "./turn-actions.js";
 import { RunFailedBanner } from "./run-failed-banner.js";
 import { ToolCard } from "./tool-card.js";
 import { WorkflowEndRow, WorkflowRunBlock } from "./workflow-run-block.js";
@@ -29,12 +35,24 @@ export interface WorkflowChat {
 const STICK_THRESHOLD_PX = 96;
 const NO_OUTGOING: readonly OutgoingMessage[] = [];
 
-function ItemView({ item, runs, workflows }: { item: ChatItem; runs: WorkflowRuns; workflows: WorkflowChat }): ReactNode {
+/** Memoized: a streamed word re-renders the chat, and the items it did not change must not follow. */
+const ItemView = memo(function ItemView({ item, runs, workflows }: { item: ChatItem; runs: WorkflowRuns; workflows: WorkflowChat }): ReactNode {
   switch (item.kind) {
     case "message":
       return <MessageItem event={item.event} />;
     case "handoffs":
-      return <HandoffGroup from={item.from} handoffs={item.handoffs} />;
+      return (
+        <HandoffGroup
+          from={item.from}
+          handoffs={item.handoffs}
+          work={item.work}
+          renderItem={(child) => (
+            <ChatAnchor item={child}>
+              <ItemView item={child} runs={runs} workflows={workflows} />
+            </ChatAnchor>
+          )}
+        />
+      );
     case "return":
       return <HandoffReturnRow event={item.event} />;
     case "tool":
@@ -45,6 +63,18 @@ function ItemView({ item, runs, workflows }: { item: ChatItem; runs: WorkflowRun
       return <EventNotice event={item.event} />;
     case "retry":
       return <RetryNotice event={item.event} />;
+    case "run-cancelled":
+      return <RunStoppedNotice event={item.event} />;
+    case "replaced":
+      return (
+        <ReplacedBlock count={item.items.length}>
+          {item.items.map((child) => (
+            <ChatAnchor key={child.key} item={child}>
+              <ItemView item={child} runs={runs} workflows={workflows} />
+            </ChatAnchor>
+          ))}
+        </ReplacedBlock>
+      );
     case "workflow": {
       const run = runs.byId.get(item.runId);
       return run === undefined ? null : <WorkflowRunBlock run={run} definition={workflows.definitions.get(run.workflow)} onCancel={workflows.cancel} />;
@@ -58,33 +88,20 @@ function ItemView({ item, runs, workflows }: { item: ChatItem; runs: WorkflowRun
       return <ApprovalCard requested={item.requested} resolved={item.resolved} onDecide={workflows.decide} me={workflows.me} runEnded={ended} />;
     }
   }
-}
+});
 
-function EmptyConversation({ agents }: { agents: readonly AgentSummary[] }) {
-  const specialists = agents.filter((agent) => agent.name !== "manager").slice(0, 6);
-  return (
-    <div className="chat-empty">
-      <h2>Ask the team anything</h2>
-      <p>
-        Your message goes to the <strong>manager</strong>, who answers or hands the work to a specialist. Every handoff, tool call and
-        run shows up here and in the panel as it happens.
-      </p>
-      {specialists.length > 0 && (
-        <ul className="chat-empty-team">
-          {specialists.map((agent) => (
-            <li key={agent.name}>
-              <AgentAvatar name={agent.name} size="sm" />
-              <span>
-                <strong>{agent.name}</strong>
-                {agent.description !== "" && <span className="muted"> — {agent.description}</span>}
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
-}
+/**
+ * The log's items, memoized apart from the answers streaming below them: a streamed piece
+ * re-renders the chat, and a conversation of a thousand events must not be walked for it (issue #11).
+ */
+const LogItems = memo(function LogItems({ items, runs, workflows }: { items: readonly ChatItem[]; runs: WorkflowRuns; workflows: WorkflowChat }): ReactNode {
+  countRender("chat-items");
+  return items.map((item) => (
+    <ChatAnchor key={item.key} item={item}>
+      <ItemView item={item} runs={runs} workflows={workflows} />
+    </ChatAnchor>
+  ));
+});
 
 /**
  * The conversation: the log's items in order, then answers being streamed, then the user's
@@ -99,6 +116,9 @@ export function ChatView({
   workflows,
   onRetry,
   onDiscard,
+  jumpTo,
+  onBackToTrace,
+  onSendStarter,
 }: {
   conversationId: string | undefined;
   state: ConversationState | undefined;
@@ -108,10 +128,17 @@ export function ChatView({
   workflows: WorkflowChat;
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
+  /** Set when the run trace sent the reader to a run's place in the chat. */
+  jumpTo?: ChatJump | undefined;
+  /** Takes the reader back to the run in the trace. */
+  onBackToTrace?: () => void;
+  /** Sends a starter prompt of the empty conversation. */
+  onSendStarter?: (text: string) => void;
 }) {
   const events = state?.events;
   const items = useMemo(() => (events === undefined ? [] : deriveChatItems(events)), [events]);
   const workflowRuns = useMemo(() => deriveWorkflowRuns(events ?? []), [events]);
+  const workflowList = useMemo(() => [...workflows.definitions.values()], [workflows.definitions]);
   const streams = useMemo(() => [...(state?.streams.values() ?? [])].sort((a, b) => a.order - b.order), [state?.streams]);
   const outbox = state?.outbox ?? NO_OUTGOING;
   const busy = useMemo(() => {
@@ -122,6 +149,10 @@ export function ChatView({
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const [unseen, setUnseen] = useState(false);
+  const stopFollowing = useCallback(() => {
+    stick.current = false;
+  }, []);
+  const jumped = useChatJump(scroller, jumpTo, stopFollowing);
 
   const scrollToEnd = useCallback(() => {
     const element = scroller.current;
@@ -131,11 +162,21 @@ export function ChatView({
     setUnseen(false);
   }, []);
 
-  // A newly opened conversation starts at its newest message.
+  // A newly opened conversation starts at its newest message, or at the first answer not seen yet.
   useLayoutEffect(() => {
     stick.current = true;
     setUnseen(false);
   }, [conversationId]);
+  const following = useCallback(() => stick.current, []);
+  const { noteSeen } = useFirstUnread({
+    conversationId,
+    synced: state?.synced === true,
+    items,
+    events,
+    scroller,
+    following,
+    onAway: stopFollowing,
+  });
 
   useLayoutEffect(() => {
     if (stick.current) scrollToEnd();
@@ -162,7 +203,10 @@ export function ChatView({
     if (element === null) return;
     const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < STICK_THRESHOLD_PX;
     stick.current = atBottom;
-    if (atBottom) setUnseen(false);
+    if (atBottom) {
+      setUnseen(false);
+      noteSeen();
+    }
   };
 
   const loading = conversationId !== undefined && state !== undefined && !state.loaded;
@@ -181,11 +225,11 @@ export function ChatView({
             <span className="spinner" aria-hidden="true" /> Loading the conversation…
           </p>
         )}
-        {(conversationId === undefined || empty) && <EmptyConversation agents={agents} />}
+        {(conversationId === undefined || empty) && (
+          <EmptyConversation agents={agents} workflows={workflowList} onSend={onSendStarter} />
+        )}
         <div className="chat-log" ref={log} role="log" aria-label="Conversation" aria-relevant="additions">
-          {items.map((item) => (
-            <ItemView key={item.key} item={item} runs={workflowRuns} workflows={workflows} />
-          ))}
+          <LogItems items={items} runs={workflowRuns} workflows={workflows} />
           {streams.map((stream) => (
             <StreamingMessageItem key={stream.runId} stream={stream} />
           ))}
@@ -225,6 +269,11 @@ export function ChatView({
             </p>
           ))}
       </div>
+      {jumped && onBackToTrace !== undefined && (
+        <button type="button" className="button back-to-trace" data-testid="back-to-trace" onClick={onBackToTrace}>
+          ← Back to trace
+        </button>
+      )}
       {unseen && (
         <button type="button" className="button jump-to-latest" onClick={scrollToEnd}>
           ↓ New activity

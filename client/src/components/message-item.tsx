@@ -1,9 +1,12 @@
 import type { MessageEvent } from "../chat-items.js";
 import type { OutgoingMessage, StreamingMessage } from "../conversation-store.js";
 import { formatClock, formatDateTime } from "../format.js";
-import type { ReactNode } from "react";
+import { countRender } from "../render-count.js";
+import { memo, type ReactNode } from "react";
 import { AgentAvatar, agentStyle } from "./agent-badge.js";
+import { splitStreamingText } from "../streaming-text.js";
 import { Markdown } from "./markdown.js";
+import { AnswerRetry, UserMessageActions } from "./turn-actions.js";
 
 /** `data-agent` for the person using the page; agent names cannot clash with it in practice. */
 export const USER = "user";
@@ -23,13 +26,16 @@ function Meta({ author, at, children }: { author: string; at: string | undefined
 }
 
 /** A message from the log: the user's on the right, an agent's on the left with its avatar. */
-export function MessageItem({ event }: { event: MessageEvent }) {
+export const MessageItem = memo(function MessageItem({ event }: { event: MessageEvent }) {
+  countRender("message");
   if (event.type === "message.user") {
     return (
       <article className="message from-user" data-testid="message" data-agent={USER} data-event-id={event.id}>
         <div className="bubble">
           <Meta author="You" at={event.at} />
-          <p className="user-text">{event.data.text}</p>
+          <UserMessageActions event={event}>
+            <p className="user-text">{event.data.text}</p>
+          </UserMessageActions>
         </div>
       </article>
     );
@@ -48,13 +54,18 @@ export function MessageItem({ event }: { event: MessageEvent }) {
       <div className="bubble">
         <Meta author={agent} at={event.at} />
         <Markdown text={event.data.text} />
+        <AnswerRetry eventId={event.id} />
       </div>
     </article>
   );
-}
+});
+
+/** Formats only when its text changed: the settled part of a streaming answer stays as it is. */
+const SettledMarkdown = memo(Markdown);
 
 /** An answer still being written, word by word; its final message replaces it. */
-export function StreamingMessageItem({ stream }: { stream: StreamingMessage }) {
+export const StreamingMessageItem = memo(function StreamingMessageItem({ stream }: { stream: StreamingMessage }) {
+  countRender("streaming-message");
   return (
     <article
       className="message from-agent is-streaming"
@@ -78,9 +89,20 @@ export function StreamingMessageItem({ stream }: { stream: StreamingMessage }) {
             writing
           </span>
         </Meta>
-        <Markdown text={stream.text} />
+        <StreamingText text={stream.text} />
       </div>
     </article>
+  );
+});
+
+/** The streaming text: its settled blocks formatted once, the block being written per frame. */
+function StreamingText({ text }: { text: string }) {
+  const { settled, tail } = splitStreamingText(text);
+  return (
+    <div className="streaming-text">
+      {settled !== "" && <SettledMarkdown text={settled} />}
+      <Markdown text={tail} />
+    </div>
   );
 }
 

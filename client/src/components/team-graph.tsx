@@ -1,14 +1,28 @@
-import { useEffect, useMemo, useState } from "react";
+import { memo, useEffect, useMemo, useState, type KeyboardEvent } from "react";
 import { MANAGER } from "../../../shared/agent-name.js";
 import type { Event } from "../../../shared/events.js";
 import { agentInitials } from "../agent-style.js";
 import type { AgentSummary } from "../api.js";
-import { buildTeamGraph, deriveGraphActivity, NODE_RADIUS, type EdgeActivity, type GraphLayout } from "../team-graph-model.js";
+import { countRender } from "../render-count.js";
+import { buildTeamGraph, deriveGraphActivity, NODE_RADIUS, type EdgeActivity, type GraphLabel, type GraphLayout } from "../team-graph-model.js";
 import { agentStyle } from "./agent-badge.js";
 
 const IDLE: EdgeActivity = { active: false, inProgress: false, direction: "forward" };
 
-const shortName = (name: string): string => (name.length > 14 ? `${name.slice(0, 13)}…` : name);
+/**
+ * The layout keeps every label inside a box of `label.width`; text that a font draws wider than
+ * the layout reckoned is squeezed into it, so no two labels can meet whatever the font.
+ */
+function fitLabel(label: GraphLabel): (element: SVGTextElement | null) => void {
+  return (element) => {
+    if (element === null) return;
+    element.removeAttribute("textLength");
+    if (element.getComputedTextLength() > label.width) {
+      element.setAttribute("textLength", label.width.toFixed(1));
+      element.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    }
+  };
+}
 
 function describe(layout: GraphLayout, activity: ReadonlyMap<string, EdgeActivity>, working: ReadonlySet<string>): string {
   if (layout.nodes.length === 0) return "Team graph: no agents yet.";
@@ -25,21 +39,29 @@ function describe(layout: GraphLayout, activity: ReadonlyMap<string, EdgeActivit
 }
 
 /**
- * The team as a graph: the manager on top, specialists around it, an edge per possible handoff.
- * An edge lights up while work moves along it (and back, for a returned result) and stays lit while
- * the child run it started is working; an agent with an unfinished run shows as working.
+ * The team as a graph: the manager beside a column of specialists (on a ring around it for a
+ * bigger team), an edge per possible handoff. An edge lights up while work moves along it (and
+ * back, for a returned result) and stays lit while the child run it started is working; an agent
+ * with an unfinished run shows as working. A node is a button: choosing it (click, Enter, Space)
+ * calls `onSelect` with its agent.
  */
-export function TeamGraph({
+export const TeamGraph = memo(function TeamGraph({
   agents,
   events,
   receivedAt,
   working,
+  selected,
+  onSelect,
 }: {
   agents: readonly AgentSummary[];
   events: readonly Event[];
   receivedAt: ReadonlyMap<string, number>;
   working: ReadonlySet<string>;
+  /** The agent the trace is filtered to, drawn as chosen. */
+  selected: string | undefined;
+  onSelect: (agent: string) => void;
 }) {
+  countRender("team-graph");
   const layout = useMemo(() => buildTeamGraph(agents, events), [agents, events]);
   // Edges fade with the clock alone, so the view asks to be re-rendered when the next one does.
   const [clock, setClock] = useState(0);
@@ -57,7 +79,7 @@ export function TeamGraph({
     <svg
       className="team-graph"
       data-testid="team-graph"
-      role="img"
+      role="group"
       aria-label={label}
       viewBox={`0 0 ${layout.width.toFixed(0)} ${layout.height.toFixed(0)}`}
       preserveAspectRatio="xMidYMin meet"
@@ -92,33 +114,57 @@ export function TeamGraph({
       <g className="nodes">
         {layout.nodes.map((node) => {
           const busy = working.has(node.name);
+          const chosen = selected === node.name;
+          const choose = (): void => onSelect(node.name);
+          const onKeyDown = (event: KeyboardEvent<SVGCircleElement>): void => {
+            if (event.key !== "Enter" && event.key !== " ") return;
+            event.preventDefault();
+            choose();
+          };
           return (
             <g
               key={node.name}
-              className={`node${busy ? " is-working" : ""}${node.name === MANAGER ? " is-manager" : ""}${node.known ? "" : " is-unknown"}${disabled.has(node.name) ? " is-disabled" : ""}`}
+              className={`node${busy ? " is-working" : ""}${node.name === MANAGER ? " is-manager" : ""}${node.known ? "" : " is-unknown"}${disabled.has(node.name) ? " is-disabled" : ""}${chosen ? " is-selected" : ""}`}
               data-testid="graph-node"
               data-agent={node.name}
               data-working={busy ? "true" : "false"}
-              transform={`translate(${node.x.toFixed(1)} ${node.y.toFixed(1)})`}
-              style={agentStyle(node.name)}
+              onClick={choose}
             >
-              {busy && <circle className="node-halo" r={NODE_RADIUS + 5} />}
-              <circle className="node-circle" r={NODE_RADIUS} />
-              <text className="node-initials" textAnchor="middle" dy="0.35em">
-                {agentInitials(node.name)}
-              </text>
-              <text className="node-label" textAnchor="middle" y={NODE_RADIUS + 15}>
-                {shortName(node.name)}
-              </text>
-              {busy && (
-                <text className="node-working" textAnchor="middle" y={NODE_RADIUS + 27}>
-                  working…
+              <g transform={`translate(${node.x.toFixed(1)} ${node.y.toFixed(1)})`} style={agentStyle(node.name)}>
+                {busy && <circle className="node-halo" r={NODE_RADIUS + 5} />}
+                <circle className="node-circle" data-testid="graph-node-circle" r={NODE_RADIUS} />
+                <text className="node-initials" textAnchor="middle" dy="0.35em" aria-hidden="true">
+                  {agentInitials(node.name)}
                 </text>
-              )}
+                {/* The button itself holds no visible text, so its name (the whole agent name) is all it says. */}
+                <circle
+                  className="node-hit"
+                  data-testid="graph-node-button"
+                  r={NODE_RADIUS}
+                  role="button"
+                  tabIndex={0}
+                  aria-pressed={chosen}
+                  aria-label={`${node.name}${busy ? ", working" : ""}: show its runs and open it in the agents panel`}
+                  onKeyDown={onKeyDown}
+                >
+                  <title>{`${node.name}${busy ? " (working)" : ""}`}</title>
+                </circle>
+              </g>
+              <text
+                ref={fitLabel(node.label)}
+                className="node-label"
+                data-testid="graph-node-label"
+                aria-hidden="true"
+                textAnchor={node.label.anchor}
+                dominantBaseline="central"
+                transform={`translate(${node.label.x.toFixed(1)} ${node.label.y.toFixed(1)}) rotate(${node.label.rotate.toFixed(2)})`}
+              >
+                {node.label.text}
+              </text>
             </g>
           );
         })}
       </g>
     </svg>
   );
-}
+});

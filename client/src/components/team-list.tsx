@@ -1,9 +1,12 @@
+import { memo } from "react";
 import { EVERY_AGENT } from "../../../shared/agent-spec.js";
 import type { AgentSummary } from "../api.js";
+import { countRender } from "../render-count.js";
 import { AgentAvatar } from "./agent-badge.js";
 
 /** The team in words: what each agent is for, its model and tools. Also the graph's text alternative. */
-export function TeamList({ agents, working }: { agents: readonly AgentSummary[]; working: ReadonlySet<string> }) {
+export const TeamList = memo(function TeamList({ agents, working }: { agents: readonly AgentSummary[]; working: ReadonlySet<string> }) {
+  countRender("team-list");
   if (agents.length === 0) return null;
   return (
     <details className="team-details">
@@ -32,4 +35,4 @@ export function TeamList({ agents, working }: { agents: readonly AgentSummary[];
       </ul>
     </details>
   );
-}
+});

@@ -81,7 +81,8 @@ export function WorkflowGraphView({
   };
 
   return (
-    <div className="wf-graph-scroll">
+    // On a phone a wide graph scrolls sideways: focusable, so the keyboard can scroll it too.
+    <div className="wf-graph-scroll" tabIndex={0} role="region" aria-label={`Graph of ${name}`}>
       <svg
         className={`wf-graph${states === undefined ? "" : " has-states"}`}
         data-testid="workflow-graph"

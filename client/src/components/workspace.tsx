@@ -3,7 +3,7 @@ import type { Event } from "../../../shared/events.js";
 import { createApi, RequestError, type StartedRun } from "../api.js";
 import { decideApproval } from "../approvals.js";
 import { ConversationRegistry } from "../conversation-registry.js";
-import { formatCost } from "../format.js";
+import { formatCost, formatCount } from "../format.js";
 import { useAgents } from "../hooks/use-agents.js";
 import { useConversationFeed } from "../hooks/use-conversation-feed.js";
 import { useConversations } from "../hooks/use-conversations.js";
@@ -12,10 +12,13 @@ import { useIdentity } from "../hooks/use-identity.js";
 import { useMediaQuery } from "../hooks/use-media-query.js";
 import { useMessageSender } from "../hooks/use-message-sender.js";
 import { useSocket } from "../hooks/use-socket.js";
+import { useTraceNavigation } from "../hooks/use-trace-navigation.js";
 import { useWorkflowRuns } from "../hooks/use-workflow-runs.js";
 import { useWorkflows } from "../hooks/use-workflows.js";
 import { routeHref } from "../route.js";
-import { deriveRuns } from "../runs.js";
+import { deriveRuns, runModels } from "../runs.js";
+import { deriveTurnView, replaceMessage, stopTurn } from "../turn-control.js";
+import { TurnActionsContext, type TurnActions } from "./turn-actions.js";
 import { AgentsPanel } from "./agents-panel.js";
 import { ChatView, type WorkflowChat } from "./chat-view.js";
 import type { Decide } from "./approval-card.js";
@@ -113,6 +116,9 @@ export function Workspace({
   } = useAgents(api, mentioned, { pollMs: agentsOpen ? AGENTS_POLL_MS : undefined, pulse: handoffs });
   const identity = useIdentity(api);
   const sender = useMessageSender(socket, registry);
+  // The agent chosen on the team graph: the trace shows its runs, the agents panel its row.
+  const [graphAgent, setGraphAgent] = useState<string | undefined>();
+  const [agentFocus, setAgentFocus] = useState<{ name: string; nonce: number } | undefined>();
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<string | undefined>();
 
@@ -123,6 +129,21 @@ export function Workspace({
   const [insightsCollapsed, setInsightsCollapsed] = useState(false);
   const sidebarIsDrawer = narrow;
   const insightsIsDrawer = medium;
+  // A drawer over the chat steps aside while the chat shows a run, and comes back with "Back to trace".
+  const tracePanel = useMemo(
+    () => ({
+      reveal: () => {
+        setAgentsOpen(false);
+        if (insightsIsDrawer) setInsightsOpen(true);
+        else setInsightsCollapsed(false);
+      },
+      conceal: () => {
+        if (insightsIsDrawer) setInsightsOpen(false);
+      },
+    }),
+    [insightsIsDrawer],
+  );
+  const trace = useTraceNavigation(selectedId, tracePanel);
   const insightsVisible = agentsOpen || (insightsIsDrawer ? insightsOpen : !insightsCollapsed);
   const sidebarRef = useRef<HTMLElement>(null);
   const insightsRef = useRef<HTMLElement>(null);
@@ -137,10 +158,12 @@ export function Workspace({
 
   const { conversations: list, loading, refresh } = conversations;
 
-  // With nothing in the address, open the newest conversation.
+  // With nothing in the address, open the newest conversation; not after the open one was
+  // deleted, when the page stays empty until the person picks or starts one.
   const nowhere = route.kind === "none";
+  const emptied = useRef(false);
   useEffect(() => {
-    if (!nowhere || loading) return;
+    if (!nowhere || loading || emptied.current) return;
     const newest = list[0];
     if (newest !== undefined) select(newest.id, { replace: true });
   }, [nowhere, loading, list, select]);
@@ -208,18 +231,20 @@ export function Workspace({
 
   const openConversation = useCallback(
     (conversationId: string) => {
+      emptied.current = false;
       select(conversationId);
       setSidebarOpen(false);
     },
     [select],
   );
 
-  const { create } = conversations;
+  const { create, remove } = conversations;
   const createConversation = useCallback(
-    async (title?: string) => {
+    async (title?: string, options?: { automatic?: boolean; agent?: string }) => {
       setCreating(true);
       try {
-        const conversation = await create(title);
+        const conversation = await create(title, options);
+        emptied.current = false;
         select(conversation.id);
         setSidebarOpen(false);
         setNotice(undefined);
@@ -233,12 +258,30 @@ export function Workspace({
     },
     [create, select],
   );
+  const startConversation = useCallback(() => void createConversation(), [createConversation]);
+
+  // Read through a ref so the list's rows keep one onDelete whichever conversation is open.
+  const selectedRef = useRef(selectedId);
+  useEffect(() => {
+    selectedRef.current = selectedId;
+  }, [selectedId]);
+  const deleteConversation = useCallback(
+    async (conversationId: string) => {
+      const failed = await remove(conversationId);
+      if (failed === undefined && conversationId === selectedRef.current) {
+        emptied.current = true;
+        select(undefined, { replace: true });
+      }
+      return failed;
+    },
+    [remove, select],
+  );
 
   const onSend = useCallback(
     async (text: string) => {
       let conversationId = selectedId;
       if (conversationId === undefined) {
-        const conversation = await createConversation(titleFrom(text) || undefined);
+        const conversation = await createConversation(titleFrom(text) || undefined, { automatic: true });
         if (conversation === undefined) return false;
         conversationId = conversation.id;
       }
@@ -264,10 +307,30 @@ export function Workspace({
     }
   };
 
-  const closeAgents = (): void => {
+  // Stable, as every callback the memoized panels get: a streamed word re-renders this component,
+  // and a new function would re-render them too.
+  const closeAgents = useCallback((): void => {
     setAgentsOpen(false);
     agentsToggle.current?.focus();
-  };
+  }, []);
+
+  const chooseAgent = useCallback((name: string): void => {
+    setGraphAgent(name);
+    setAgentFocus((current) => ({ name, nonce: (current?.nonce ?? 0) + 1 }));
+    setAgentsOpen(true);
+    setSidebarOpen(false);
+  }, []);
+  const clearAgentFilter = useCallback(() => setGraphAgent(undefined), []);
+
+  // "Try it": a new conversation whose messages go to that agent, not through the manager.
+  const tryAgent = useCallback(
+    (name: string): void => {
+      void createConversation(undefined, { agent: name }).then((conversation) => {
+        if (conversation !== undefined && insightsIsDrawerRef.current) setAgentsOpen(false);
+      });
+    },
+    [createConversation],
+  );
 
   const toggleAgents = (): void => {
     if (agentsOpen) {
@@ -297,6 +360,23 @@ export function Workspace({
       }
     },
     [api, refreshRuns, onUnauthorized],
+  );
+  const turn = useMemo(() => deriveTurnView(selectedId, events), [selectedId, events]);
+  const stop = useCallback(async (): Promise<void> => {
+    if (selectedId === undefined) return;
+    const problem = await stopTurn(socket, api, selectedId);
+    if (problem !== undefined) setNotice(`Could not stop the turn: ${problem}`);
+  }, [socket, api, selectedId]);
+  const turnActions = useMemo<TurnActions | undefined>(
+    () =>
+      selectedId === undefined
+        ? undefined
+        : {
+            ...turn,
+            retry: (eventId) => replaceMessage(socket, api, { conversationId: selectedId, eventId, mode: "retry" }),
+            edit: (eventId, text) => replaceMessage(socket, api, { conversationId: selectedId, eventId, mode: "edit", text }),
+          },
+    [turn, socket, api, selectedId],
   );
   const workflowChat = useMemo<WorkflowChat>(
     () => ({ definitions: workflows.byName, decide, cancel: cancelRun, me }),
@@ -439,7 +519,10 @@ export function Workspace({
           error={conversations.error}
           creating={creating}
           onSelect={openConversation}
-          onCreate={() => void createConversation()}
+          onCreate={startConversation}
+          onRename={conversations.rename}
+          onDelete={deleteConversation}
+          onSearch={conversations.search}
         />
         <div className="sidebar-foot">
           <button type="button" className="link-button" onClick={onForgetToken}>
@@ -463,9 +546,14 @@ export function Workspace({
           <h1 id="chat-title" className="chat-title">
             {title}
           </h1>
+          {current?.directAgent !== undefined && (
+            <span className="chat-direct" data-testid="direct-agent" title="This conversation's messages go to this agent, not through the manager">
+              Talking to <strong>{current.directAgent}</strong> directly
+            </span>
+          )}
           {runs.totals.runs > 0 && (
             <span className="chat-usage" title="Tokens and cost of every run in this conversation">
-              {runs.totals.tokens.toLocaleString("en-US")} tokens · {formatCost(runs.totals.costUsd)}
+              {formatCount(runs.totals.tokens)} tokens · {formatCost(runs.totals.costUsd, runModels(runs))}
             </span>
           )}
         </header>
@@ -477,6 +565,7 @@ export function Workspace({
             </button>
           </div>
         )}
+        <TurnActionsContext.Provider value={turnActions}>
         <ChatView
           conversationId={selectedId}
           state={state}
@@ -486,12 +575,18 @@ export function Workspace({
           workflows={workflowChat}
           onRetry={(clientMsgId) => selectedId !== undefined && sender.retry(selectedId, clientMsgId)}
           onDiscard={(clientMsgId) => selectedId !== undefined && sender.discard(selectedId, clientMsgId)}
+          jumpTo={trace.jump}
+          onBackToTrace={trace.backToTrace}
+          onSendStarter={onSend}
         />
+        </TurnActionsContext.Provider>
         <div id="composer" className="composer-wrap">
           <Composer
             onSend={onSend}
+            running={turn.running}
+            onStop={stop}
             focusKey={selectedId}
-            hint={online ? "Enter to send · Shift+Enter for a new line" : "Offline: messages are sent when the connection is back"}
+            hint={online ? undefined : "Offline: messages are sent when the connection is back"}
           />
         </div>
       </main>
@@ -520,29 +615,55 @@ export function Workspace({
             </button>
           </div>
         )}
-        {/* Kept mounted while hidden: a half-typed agent form survives a look at the team graph. */}
-        <AgentsPanel
-          open={agentsOpen}
-          api={api}
-          agents={agents}
-          error={agentsError}
-          refresh={refreshAgents}
-          identity={identity}
-          onClose={closeAgents}
-        />
-        <div className="insights-team" hidden={agentsOpen}>
+        {/* Out of the scrolling part: the graph stays in view while the trace or the agents panel scrolls. */}
+        <div className="insights-graph" data-testid="team-graph-dock">
           <PanelSection title="Team" summary={runs.workingAgents.size > 0 ? `${runs.workingAgents.size} working` : undefined}>
             {agentsError !== undefined && (
               <p className="inline-error" role="alert">
                 {agentsError}
               </p>
             )}
-            <TeamGraph agents={agents} events={events} receivedAt={state?.receivedAt ?? NO_RECEIPTS} working={runs.workingAgents} />
-            <TeamList agents={agents} working={runs.workingAgents} />
+            <TeamGraph
+              agents={agents}
+              events={events}
+              receivedAt={state?.receivedAt ?? NO_RECEIPTS}
+              working={runs.workingAgents}
+              selected={graphAgent}
+              onSelect={chooseAgent}
+            />
           </PanelSection>
-          <PanelSection title="Runs" summary={runs.totals.runs > 0 ? `${runs.totals.runs}` : undefined}>
-            <RunTimeline runs={runs} />
-          </PanelSection>
+        </div>
+        <div className="insights-scroll">
+          {/* Kept mounted while hidden: a half-typed agent form survives a look at the team graph. */}
+          <AgentsPanel
+            open={agentsOpen}
+            api={api}
+            agents={agents}
+            error={agentsError}
+            refresh={refreshAgents}
+            identity={identity}
+            onClose={closeAgents}
+            focus={agentFocus}
+            onTry={tryAgent}
+          />
+          <div className="insights-team" hidden={agentsOpen}>
+            <div className="panel-body insights-team-list">
+              <TeamList agents={agents} working={runs.workingAgents} />
+            </div>
+            <PanelSection title="Runs" summary={runs.totals.runs > 0 ? `${runs.totals.runs}` : undefined}>
+              <RunTimeline
+                runs={runs}
+                conversationId={selectedId}
+                api={api}
+                selectedRunId={trace.selectedRunId}
+                onSelect={trace.select}
+                onShowInChat={trace.showInChat}
+                returnTo={trace.returnTo}
+                agentFilter={graphAgent}
+                onClearFilter={clearAgentFilter}
+              />
+            </PanelSection>
+          </div>
         </div>
       </aside>
 

@@ -38,7 +38,7 @@ export function useConversationFeed(
     }, REST_FALLBACK_MS);
     const stop = followConversation(socket, conversationId, {
       cursor: () => store.getState().cursor,
-      onHistory: (events, after) => store.dispatch({ type: "history", events, source: "join", after, at: Date.now() }),
+      onHistory: (events, after, streams) => store.dispatch({ type: "history", events, source: "join", after, at: Date.now(), streams }),
       onLive: (event) => store.dispatch({ type: "live", event, at: Date.now() }),
       onDelta: (delta) => store.dispatch({ type: "delta", delta }),
       onDisconnect: () => store.dispatch({ type: "disconnected" }),
