@@ -2,7 +2,7 @@
  * Runs as the timeline and the graph see them, derived from the ordered event list: one entry per
  * run from `run.started` to `run.completed`/`run.failed`, child runs under their parents.
  */
-import type { Event, RunFailureCode, StepRecord, Usage } from "../../shared/events.js";
+import type { Event, EventOf, RunFailureCode, StepRecord, Usage } from "../../shared/events.js";
 
 /** `cancelled`: a person stopped the turn the run belonged to (`run.cancelled`). */
 export type RunStatus = "running" | "completed" | "failed" | "cancelled";
@@ -68,6 +68,16 @@ const CHAT_TYPES: ReadonlySet<Event["type"]> = new Set([
   "run.retrying",
   "approval.requested",
 ]);
+
+/** What every end of a run reports: its steps, usage, latency, cost and when. */
+function ended(run: RunSummary, event: EventOf<"run.completed"> | EventOf<"run.failed"> | EventOf<"run.cancelled">): RunSummary {
+  run.steps = event.data.steps;
+  run.usage = event.data.usage;
+  run.latencyMs = event.data.latencyMs;
+  run.costUsd = event.data.costUsd;
+  run.endedAt = event.at;
+  return run;
+}
 
 export function deriveRuns(events: readonly Event[]): DerivedRuns {
   const byId = new Map<string, RunSummary>();
@@ -138,36 +148,21 @@ export function deriveRuns(events: readonly Event[]): DerivedRuns {
         break;
       }
       case "run.completed": {
-        const run = runFor(event, event.runId);
+        const run = ended(runFor(event, event.runId), event);
         run.status = "completed";
         run.outcome = event.data.outcome;
-        run.steps = event.data.steps;
-        run.usage = event.data.usage;
-        run.latencyMs = event.data.latencyMs;
-        run.costUsd = event.data.costUsd;
-        run.endedAt = event.at;
         break;
       }
       case "run.failed": {
-        const run = runFor(event, event.runId);
+        const run = ended(runFor(event, event.runId), event);
         run.status = "failed";
         run.failure = { code: event.data.code, reason: event.data.reason };
-        run.steps = event.data.steps;
-        run.usage = event.data.usage;
-        run.latencyMs = event.data.latencyMs;
-        run.costUsd = event.data.costUsd;
-        run.endedAt = event.at;
         break;
       }
       case "run.cancelled": {
-        const run = runFor(event, event.runId);
+        const run = ended(runFor(event, event.runId), event);
         run.status = "cancelled";
         run.stoppedBy = event.data.by;
-        run.steps = event.data.steps;
-        run.usage = event.data.usage;
-        run.latencyMs = event.data.latencyMs;
-        run.costUsd = event.data.costUsd;
-        run.endedAt = event.at;
         break;
       }
       default:
