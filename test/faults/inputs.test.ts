@@ -383,7 +383,7 @@ function record(): void {
   const routes = [...tally.restRoutes.keys()].filter((route) => route.includes("/api/")).length;
   recordFaultRow({
     scenario: "inputs: fuzz corpus",
-    load: `${tally.rest} REST requests over all ${routes} routes and unknown ones, ${tally.statics} static paths, ${tally.socket} socket emits over 4 events and unknown ones, ${tally.handshakes} handshakes, ${tally.frames} raw frames; then 2 good turns`,
+    load: `${tally.rest} REST requests over all ${routes} routes and unknown ones, ${tally.statics} static paths, ${tally.socket} socket emits over 7 events and unknown ones, ${tally.handshakes} handshakes, ${tally.frames} raw frames; then 2 good turns`,
     faults: `${tally.rest + tally.statics + tally.socket + tally.handshakes + tally.frames} bad inputs`,
     lost: tally.lost,
     duplicated: tally.duplicated,

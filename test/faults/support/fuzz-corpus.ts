@@ -216,6 +216,51 @@ function routeTable(): RouteSpec[] {
       path: (f, id) => `/api/conversations/${id ?? f.conversationId}`,
       as: "alice",
       param: "conversation",
+      wrongMethods: ["POST", "PUT"],
+    },
+    {
+      route: "PATCH /api/conversations/:id",
+      method: "PATCH",
+      path: (f, id) => `/api/conversations/${id ?? f.conversationId}`,
+      as: "alice",
+      body: { title: "A fine title" },
+      param: "conversation",
+      wrongMethods: [],
+    },
+    // No case sends a right request with a right token: nothing here may delete the fixture.
+    { route: "DELETE /api/conversations/:id", method: "DELETE", path: (f, id) => `/api/conversations/${id ?? f.conversationId}`, as: "alice", param: "conversation", wrongMethods: [] },
+    {
+      route: "POST /api/conversations/:id/stop",
+      method: "POST",
+      path: (f, id) => `/api/conversations/${id ?? f.conversationId}/stop`,
+      as: "alice",
+      body: { reason: "enough" },
+      param: "conversation",
+      wrongMethods: ["GET", "PUT", "DELETE", "PATCH"],
+    },
+    {
+      route: "POST /api/conversations/:id/messages/:eventId/edit",
+      method: "POST",
+      path: (f, id) => `/api/conversations/${id ?? f.conversationId}/messages/1-0/edit`,
+      as: "alice",
+      body: { text: "hello again" },
+      param: "conversation",
+      wrongMethods: ["GET", "PUT", "DELETE", "PATCH"],
+    },
+    {
+      route: "POST /api/conversations/:id/messages/:eventId/retry",
+      method: "POST",
+      path: (f, id) => `/api/conversations/${id ?? f.conversationId}/messages/1-0/retry`,
+      as: "alice",
+      param: "conversation",
+      wrongMethods: ["GET", "PUT", "DELETE", "PATCH"],
+    },
+    {
+      route: "GET /api/conversations/:id/runs/:runId/steps",
+      method: "GET",
+      path: (f, id) => `/api/conversations/${id ?? f.conversationId}/runs/r-none/steps`,
+      as: "alice",
+      param: "conversation",
       wrongMethods: ["POST", "PUT", "DELETE", "PATCH"],
     },
     {
@@ -240,6 +285,16 @@ function routeTable(): RouteSpec[] {
     { route: "POST /api/agents", method: "POST", path: () => "/api/agents", as: "admin", body: VALID_AGENT, wrongMethods: [] },
     { route: "PUT /api/agents/:name", method: "PUT", path: (f, id) => `/api/agents/${id ?? f.agent}`, as: "admin", body: VALID_UPDATE, param: "agent", wrongMethods: [] },
     { route: "DELETE /api/agents/:name", method: "DELETE", path: (f, id) => `/api/agents/${id ?? f.agent}`, as: "admin", param: "agent", wrongMethods: [] },
+    { route: "GET /api/agents/:name/history", method: "GET", path: (f, id) => `/api/agents/${id ?? f.agent}/history`, as: "alice", param: "agent", wrongMethods: ["POST", "PUT", "DELETE", "PATCH"] },
+    {
+      route: "POST /api/agents/:name/restore",
+      method: "POST",
+      path: (f, id) => `/api/agents/${id ?? f.agent}/restore`,
+      as: "admin",
+      body: { n: 1 },
+      param: "agent",
+      wrongMethods: ["GET", "PUT", "DELETE", "PATCH"],
+    },
     { route: "GET /api/tools", method: "GET", path: () => "/api/tools", as: "alice", wrongMethods: ["POST", "PUT", "DELETE", "PATCH"] },
     { route: "GET /api/workflows", method: "GET", path: () => "/api/workflows", as: "alice", wrongMethods: ["POST", "PUT", "DELETE", "PATCH"] },
     { route: "GET /api/workflows/:name", method: "GET", path: (f, id) => `/api/workflows/${id ?? f.workflow}`, as: "alice", param: "workflow", wrongMethods: ["POST", "PUT", "DELETE", "PATCH"] },
@@ -701,6 +756,22 @@ export function socketCorpus(f: FuzzFixtures): SocketCase[] {
   decide("decided by someone named in the payload", { ...decision, by: "bob" });
   decide("prototype pollution: __proto__", proto(decision));
   decide("an approval already decided", { approvalId: f.decidedApprovalId, decision: "reject" }, ["already_decided"]);
+
+  // turn:stop, message:retry, message:edit: the fixture's turns have ended, and no message has id 1-0.
+  const control = (event: string, kind: string, payload: unknown, codes?: string[]) => cases.push({ event, kind, args: [payload], ack: true, ...(codes ? { codes } : {}) });
+  for (const event of ["turn:stop", "message:retry", "message:edit"]) {
+    for (const [kind, payload] of SOCKET_PAYLOAD_SHAPES) control(event, kind, payload);
+    for (const [kind, id] of BAD_IDS) control(event, `bad conversation id: ${kind}`, { conversationId: decodeSafely(id), eventId: "1-0", text: "again", clientMsgId: "fuzz-c" });
+    control(event, "prototype pollution: __proto__", proto({ conversationId: f.conversationId, eventId: "1-0", clientMsgId: "fuzz-d" }));
+  }
+  control("turn:stop", "nothing running", { conversationId: f.conversationId }, ["no_running_turn"]);
+  for (const event of ["message:retry", "message:edit"]) {
+    const base = { conversationId: f.conversationId, eventId: "1-0", text: "again", clientMsgId: "fuzz-e" };
+    control(event, "a message that does not exist", event === "message:retry" ? { conversationId: base.conversationId, eventId: "1-0", clientMsgId: "fuzz-e" } : base, ["unknown_message"]);
+    control(event, "eventId not a stream id", { ...base, eventId: "yesterday" });
+    control(event, "eventId a number", { ...base, eventId: 5 });
+  }
+  control("message:edit", "invisible-only text", { conversationId: f.conversationId, eventId: "1-0", text: "\u200b\u200b", clientMsgId: "fuzz-f" });
 
   // The acknowledgement where the payload goes, or after an extra argument.
   cases.push({ event: "message:send", kind: "only an acknowledgement, no payload", args: [], ack: true });
