@@ -136,14 +136,19 @@ export interface SwitchboardApi {
 }
 
 /** Keeps the items that parse; one malformed entry must not hide the rest. */
-function parseEach<T>(schema: z.ZodType<T>, items: unknown): T[] {
-  if (!Array.isArray(items)) throw new RequestError("The server sent an answer this page does not understand.", 200, "bad_response");
+/** The items `schema` accepts: one this page does not understand is skipped, not fatal. */
+export function parseKnown<T>(schema: z.ZodType<T>, items: readonly unknown[]): T[] {
   const parsed: T[] = [];
   for (const item of items) {
     const result = schema.safeParse(item);
     if (result.success) parsed.push(result.data);
   }
   return parsed;
+}
+
+function parseEach<T>(schema: z.ZodType<T>, items: unknown): T[] {
+  if (!Array.isArray(items)) throw new RequestError("The server sent an answer this page does not understand.", 200, "bad_response");
+  return parseKnown(schema, items);
 }
 
 const field = (body: unknown, key: string): unknown =>

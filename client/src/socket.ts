@@ -9,7 +9,7 @@ import { z } from "zod";
 import { Event, MessageDelta } from "../../shared/events.js";
 import { StreamedText } from "../../shared/streamed-text.js";
 import type { ClientToServerEvents, JoinPayload, ServerToClientEvents } from "../../shared/socket-events.js";
-import { type FailureCode, ReceivedError } from "./api.js";
+import { type FailureCode, parseKnown, ReceivedError } from "./api.js";
 
 export type SwitchboardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -153,26 +153,6 @@ export function awaitAck<T>(schema: z.ZodType<T>, emit: (callback: (error: Error
 /** `streams` is absent from a server older than it. */
 const JoinData = z.object({ events: z.array(z.unknown()), streams: z.array(z.unknown()).optional() });
 
-/** Parses events one by one: an event this page does not understand is skipped, not fatal. */
-export function parseEvents(raw: readonly unknown[]): Event[] {
-  const events: Event[] = [];
-  for (const item of raw) {
-    const parsed = Event.safeParse(item);
-    if (parsed.success) events.push(parsed.data);
-  }
-  return events;
-}
-
-/** Like `parseEvents`, for the streaming texts of a join's acknowledgement. */
-export function parseStreams(raw: readonly unknown[]): StreamedText[] {
-  const texts: StreamedText[] = [];
-  for (const item of raw) {
-    const parsed = StreamedText.safeParse(item);
-    if (parsed.success) texts.push(parsed.data);
-  }
-  return texts;
-}
-
 export interface FollowHandlers {
   /** The id of the newest event held without gaps; joins ask for everything after it. */
   cursor(): string | undefined;
@@ -216,7 +196,7 @@ export function followConversation(socket: SwitchboardSocket, conversationId: st
         if (disposed) return;
         if (result.ok) {
           attempt = 0;
-          handlers.onHistory(parseEvents(result.data.events), after, parseStreams(result.data.streams ?? []));
+          handlers.onHistory(parseKnown(Event, result.data.events), after, parseKnown(StreamedText, result.data.streams ?? []));
         } else {
           handlers.onJoinError(result.message);
         }
