@@ -48,7 +48,9 @@ const STREAM_PROMPT = "Write the long report.";
 /**
  * With BROWSER_BENCH_TRACE=1, each size's stream is also recorded as a Chromium performance trace
  * (the DevTools timeline categories) and the main thread's time is summed by event name: where a
- * missed target's time goes. Tracing costs time of its own, so its rows are not the figures.
+ * missed target's time goes. Tracing costs time of its own, so its rows are not the figures. The
+ * sums are of the thread's CPU time where the trace has it (`tdur`): on a machine shared with other
+ * work, wall time also counts the waits for a core, CPU time only what the page did.
  */
 const TRACE = process.env.BROWSER_BENCH_TRACE === "1";
 /** With BROWSER_BENCH_SCREENSHOTS=<dir>, each size's page is shot mid-stream and once the answer is in. */
@@ -91,13 +93,17 @@ export interface BrowserRow {
   longestTaskMs: number;
   /** The page still showed the answer streaming when the window closed at `STREAM_LIMIT_MS`. */
   behind: boolean;
+  /** The machine's one-minute load average as the stream ended: how much else was running. */
+  load: number;
   /** With BROWSER_BENCH_TRACE=1: the main thread's time (ms) by trace event, largest first. */
   trace?: { name: string; ms: number; count: number }[];
 }
 
-/** Sums the renderer main thread's complete events by name (nested ones count in their parents too). */
+/** Sums the renderer main thread's complete events by name (nested ones count in their parents too), in CPU time where known. */
 function summarizeTrace(buffer: Buffer): { name: string; ms: number; count: number }[] {
-  const events = (JSON.parse(buffer.toString("utf8")) as { traceEvents: { name: string; ph: string; dur?: number; pid: number; tid: number; args?: { name?: string } }[] }).traceEvents;
+  const events = (
+    JSON.parse(buffer.toString("utf8")) as { traceEvents: { name: string; ph: string; dur?: number; tdur?: number; pid: number; tid: number; args?: { name?: string } }[] }
+  ).traceEvents;
   const main = new Set(events.filter((event) => event.name === "thread_name" && event.args?.name === "CrRendererMain").map((event) => `${event.pid}:${event.tid}`));
   const sums = new Map<string, { ms: number; count: number }>();
   for (const event of events) {
@@ -105,7 +111,7 @@ function summarizeTrace(buffer: Buffer): { name: string; ms: number; count: numb
     const label = TRACE_NAMES[event.name];
     if (label === undefined) continue;
     const sum = sums.get(label) ?? { ms: 0, count: 0 };
-    sum.ms += event.dur / 1000;
+    sum.ms += (event.tdur ?? event.dur) / 1000;
     sum.count += 1;
     sums.set(label, sum);
   }
@@ -273,6 +279,7 @@ async function measureOnce(browser: Browser, baseUrl: string, conversationId: st
       longTasks: stream.longTasks,
       longestTaskMs: stream.longestTaskMs,
       behind,
+      load: os.loadavg()[0] ?? 0,
       ...(trace === undefined ? {} : { trace }),
     };
   } finally {
@@ -359,13 +366,14 @@ export function renderBrowserSection(figures: BrowserFigures): string {
     `streams in a word every ${figures.wordMs} ms into a conversation holding ${HISTORY_EVENTS} events (${HISTORY_EVENTS / 2} messages), with the sidebar listing`,
     "10 and then 200 conversations. Frames per second count `requestAnimationFrame` callbacks; blocked is the",
     "time of the long tasks (over 50 ms) Chromium reports within the stream, total blocking time their time past",
-    "50 ms each. Idle is the same page for 3 s before the stream: what the shared machine allows.",
+    "50 ms each. Idle is the same page for 3 s before the stream: what the shared machine allows. Load is the",
+    "machine's one-minute load average as the stream ended (two cores).",
     "",
-    "| conversations | events in view | idle fps | fps while streaming | vs idle | stream (s) | blocked | share of the stream | total blocking time | long tasks (longest) |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| conversations | events in view | idle fps | fps while streaming | vs idle | stream (s) | blocked | share of the stream | total blocking time | long tasks (longest) | load |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
     ...figures.rows.map(
       (row) =>
-        `| ${row.conversations} | ${row.events} | ${row.idleFps.toFixed(1)} | ${row.streamFps.toFixed(1)} | ${(row.streamFps / row.idleFps).toFixed(2)}× | ${(row.streamMs / 1000).toFixed(1)}${row.behind ? " (cut: the page was still behind)" : ""} | ${(row.blockedMs / 1000).toFixed(2)} s | ${(share(row) * 100).toFixed(1)}% | ${(row.tbtMs / 1000).toFixed(2)} s | ${row.longTasks} (${row.longestTaskMs.toFixed(0)} ms) |`,
+        `| ${row.conversations} | ${row.events} | ${row.idleFps.toFixed(1)} | ${row.streamFps.toFixed(1)} | ${(row.streamFps / row.idleFps).toFixed(2)}× | ${(row.streamMs / 1000).toFixed(1)}${row.behind ? " (cut: the page was still behind)" : ""} | ${(row.blockedMs / 1000).toFixed(2)} s | ${(share(row) * 100).toFixed(1)}% | ${(row.tbtMs / 1000).toFixed(2)} s | ${row.longTasks} (${row.longestTaskMs.toFixed(0)} ms) | ${row.load.toFixed(1)} |`,
     ),
     "",
     `Target (issue #11): at least ${TARGET_FPS} fps and under ${TARGET_BLOCKED * 100}% of the stream blocked at both sizes — ${met ? "met" : "missed"}.`,
@@ -373,26 +381,27 @@ export function renderBrowserSection(figures: BrowserFigures): string {
   ].join("\n");
 }
 
-/** Replaces the Browser section of a benchmarks page (or adds it at the end). */
-export function withBrowserSection(page: string, section: string): string {
-  const start = page.indexOf("## Browser\n");
+/** Replaces the section headed `## <heading>` of a benchmarks page (or adds it at the end). */
+export function withSection(page: string, heading: string, section: string): string {
+  const start = page.indexOf(`## ${heading}\n`);
   if (start === -1) return `${page.trimEnd()}\n\n${section}`;
   const next = page.indexOf("\n## ", start + 1);
-  return `${page.slice(0, start)}${section}${next === -1 ? "" : page.slice(next + 1)}`;
+  return `${page.slice(0, start)}${section}${next === -1 ? "" : page.slice(next)}`;
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const figures = await browserBench();
   if (TRACE) {
     for (const row of figures.rows) {
-      say(`\ntrace, ${row.conversations} conversations, ${(row.streamMs / 1000).toFixed(1)} s of stream (main thread, ms):`);
-      for (const entry of row.trace ?? []) say(`  ${entry.name.padEnd(28)} ${entry.ms.toFixed(0).padStart(8)}  (${entry.count})`);
+      const seconds = row.streamMs / 1000;
+      say(`\ntrace, ${row.conversations} conversations, ${seconds.toFixed(1)} s of stream, load ${row.load.toFixed(1)} (main thread CPU: ms, ms per second of stream, count):`);
+      for (const entry of row.trace ?? []) say(`  ${entry.name.padEnd(28)} ${entry.ms.toFixed(0).padStart(8)} ${(entry.ms / seconds).toFixed(0).padStart(6)}/s  (${entry.count})`);
     }
   }
   const section = renderBrowserSection(figures);
   say(`\n${section}`);
   if (process.env.BROWSER_BENCH_WRITE !== "0" && !TRACE) {
     const file = path.join(ROOT, "docs", "benchmarks.md");
-    writeFileSync(file, withBrowserSection(readFileSync(file, "utf8"), section));
+    writeFileSync(file, withSection(readFileSync(file, "utf8"), "Browser", section));
   }
 }

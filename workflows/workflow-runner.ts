@@ -292,18 +292,18 @@ class Execution {
     const costUsd = costOf(model, usage);
     // In the same series as agents' steps, named so a workflow's model calls stand apart.
     observeModelStep(`workflow:${this.state.workflow}`, model, { latencyMs: answer.latencyMs, usage, costUsd });
-    if (!node.output) return { output: answer.content, usage, costUsd, modelCalls: 1, latencyMs: answer.latencyMs };
+    if (!node.output) return { output: answer.content, usage, costUsd, modelCalls: 1, latencyMs: answer.latencyMs, model };
     let parsed: unknown;
     try {
       parsed = JSON.parse(answer.content);
     } catch {
-      throw await this.failed(node, scope, `the model's answer is not JSON: ${answer.content.slice(0, 200)}`, "invalid_output", { usage, costUsd, modelCalls: 1 });
+      throw await this.failed(node, scope, `the model's answer is not JSON: ${answer.content.slice(0, 200)}`, "invalid_output", { usage, costUsd, modelCalls: 1, model });
     }
     const checked = node.output.safeParse(parsed);
     if (!checked.success) {
-      throw await this.failed(node, scope, `the model's answer does not match the step's output schema: ${z.prettifyError(checked.error)}`, "invalid_output", { usage, costUsd, modelCalls: 1 });
+      throw await this.failed(node, scope, `the model's answer does not match the step's output schema: ${z.prettifyError(checked.error)}`, "invalid_output", { usage, costUsd, modelCalls: 1, model });
     }
-    return { output: checked.data, usage, costUsd, modelCalls: 1, latencyMs: answer.latencyMs };
+    return { output: checked.data, usage, costUsd, modelCalls: 1, latencyMs: answer.latencyMs, model };
   }
 
   private async tool(node: Extract<Node, { kind: "tool" }>, input: unknown, scope: Scope): Promise<unknown> {
@@ -461,15 +461,21 @@ class Execution {
   }
 
   private async finished(node: Node, scope: Scope, started: string, result: StepResult): Promise<Outcome> {
-    const { stopped, output, modelCalls = 0, costUsd = 0, usage } = result;
+    const { stopped, output, modelCalls = 0, costUsd = 0, usage, model } = result;
     const latencyMs = Math.round((result.latencyMs ?? Date.now() - Date.parse(started)) * 100) / 100;
-    await this.write(node, scope, { status: "completed", startedAt: started, latencyMs, output, modelCalls, costUsd, ...(usage ? { usage } : {}), ...(stopped ? { stopped } : {}) }, "completed");
+    await this.write(node, scope, { status: "completed", startedAt: started, latencyMs, output, modelCalls, costUsd, ...(usage ? { usage } : {}), ...(stopped ? { stopped } : {}) }, "completed", model);
     return stopped ? { kind: "stopped", path: scope.path, reason: stopped } : { kind: "done", output };
   }
 
   /** Journals the failure and returns the error that ends the run. */
-  private async failed(node: Node, scope: Scope, error: string, code: WorkflowFailureCode = "step_failed", spent: { usage?: Usage; costUsd?: number; modelCalls?: number } = {}): Promise<StepFailure> {
-    await this.write(node, scope, { status: "failed", error, modelCalls: spent.modelCalls ?? 0, costUsd: spent.costUsd ?? 0, ...(spent.usage ? { usage: spent.usage } : {}) }, "failed");
+  private async failed(
+    node: Node,
+    scope: Scope,
+    error: string,
+    code: WorkflowFailureCode = "step_failed",
+    spent: { usage?: Usage; costUsd?: number; modelCalls?: number; model?: string } = {},
+  ): Promise<StepFailure> {
+    await this.write(node, scope, { status: "failed", error, modelCalls: spent.modelCalls ?? 0, costUsd: spent.costUsd ?? 0, ...(spent.usage ? { usage: spent.usage } : {}) }, "failed", spent.model);
     return new StepFailure(code, scope.path, `${scope.path}: ${error}`);
   }
 
@@ -483,8 +489,18 @@ class Execution {
     await this.write(node, scope, { status: "skipped", modelCalls: 0, costUsd: 0 }, "skipped");
   }
 
-  /** Journals the step and logs its event in one atomic step; returns who asked to cancel the run, if anyone did. */
-  private async write(node: Node, scope: Scope, fields: Omit<JournalEntry, "path" | "kind" | "rounds" | "round">, status: "started" | "completed" | "failed" | "skipped"): Promise<string | undefined> {
+  /**
+   * Journals the step and logs its event in one atomic step; returns who asked to cancel the run,
+   * if anyone did. `model` is the model an llm step called: the event carries it, so the page can
+   * tell a free step on the offline model from a priced one.
+   */
+  private async write(
+    node: Node,
+    scope: Scope,
+    fields: Omit<JournalEntry, "path" | "kind" | "rounds" | "round">,
+    status: "started" | "completed" | "failed" | "skipped",
+    model?: string,
+  ): Promise<string | undefined> {
     const kind = node.kind as StepKind;
     const round = scope.rounds.at(-1);
     const entry: JournalEntry = { path: scope.path, kind, rounds: scope.rounds, ...(round !== undefined ? { round } : {}), ...fields };
@@ -503,6 +519,7 @@ class Execution {
         ...(fields.usage ? { usage: fields.usage } : {}),
         ...(status === "completed" || status === "failed" ? { modelCalls: fields.modelCalls, costUsd: fields.costUsd } : {}),
         ...(fields.latencyMs !== undefined ? { latencyMs: fields.latencyMs } : {}),
+        ...(model !== undefined ? { model } : {}),
       },
     };
     return this.deps.runs.record(this.state.conversationId, this.state.runId, keyOf(scope), entry, { event, key: `${this.state.runId}:${keyOf(scope)}:${status}` });
@@ -516,6 +533,8 @@ interface StepResult {
   costUsd?: number;
   usage?: Usage;
   latencyMs?: number;
+  /** The model an llm step called. */
+  model?: string;
 }
 
 /** The journal key of a step: its path and rounds ("loop/review@2"). */

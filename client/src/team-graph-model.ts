@@ -29,6 +29,10 @@ const LABEL_GAP = 4;
 /** Up to this many specialists sit in one column beside the manager; more go on a ring around it. */
 export const COLUMN_MAX = 6;
 const ROW = 2 * NODE_EXTENT + 12;
+/** From this many agents on the ring, two staggered rings are tried (fewer fit one ring as well). */
+const STAGGER_MIN = 8;
+/** Between the two rings: two halos and a gap, so nodes of different rings never touch. */
+const RING_GAP = 2 * NODE_EXTENT + 4;
 const MARGIN = 8;
 const LONE_WIDTH = 300;
 
@@ -165,7 +169,8 @@ interface Placed {
  *   ring. Labels start past the ring's outer edge, so they clear every node; each lies in its own
  *   wedge around its ray, of half-angle atan((LABEL_HEIGHT/2) / inner), which the radius keeps
  *   under half the angle between neighbours. (Rows of horizontal labels would make a 30-agent
- *   graph far taller than the panel; the ring keeps it square.)
+ *   graph far taller than the panel; the ring keeps it square.) A big team's ring is two staggered
+ *   rings where that makes the graph smaller, the labels still starting past the outer one.
  */
 function place(names: readonly string[]): Placed {
   const positions = new Map<string, Point>();
@@ -197,12 +202,23 @@ function place(names: readonly string[]): Placed {
     return { width, height: columnHeight + 2 * MARGIN, positions, labels };
   }
 
-  const step = (2 * Math.PI) / Math.max(count, 1);
-  // Neighbours' halos apart (a chord of two halos and a gap), and the centre's node and label inside the ring.
-  const forNeighbours = count <= 1 ? 0 : (NODE_EXTENT + 4) / Math.sin(step / 2);
+  // The centre's node and label inside the ring.
   const forCentre = hasManager ? Math.hypot(labelWidth(managerText) / 2, managerBelow + LABEL_HEIGHT / 2) + NODE_EXTENT + 8 : 0;
-  const radius = Math.max(forNeighbours, forCentre, count <= 1 ? 0 : 90);
-  const inner = radius + NODE_EXTENT + LABEL_GAP;
+  const least = Math.max(forCentre, count <= 1 ? 0 : 90);
+  // One ring: neighbours' halos apart (a chord of two halos and a gap).
+  const step = (2 * Math.PI) / Math.max(count, 1);
+  const single = Math.max(count <= 1 ? 0 : (NODE_EXTENT + 4) / Math.sin(step / 2), least);
+  // Two staggered rings, every other node on the outer one: neighbours on a ring are two slots
+  // apart (an odd team leaves one slot empty), so the inner ring is about half as wide, and an
+  // edge from the centre to the outer ring passes between two inner nodes with the same room.
+  const slots = count + (count % 2);
+  const slot = (2 * Math.PI) / Math.max(slots, 1);
+  const innerRing = Math.max(count < STAGGER_MIN ? Infinity : (NODE_EXTENT + 4) / Math.sin(slot), least);
+  const staggered = innerRing + RING_GAP < single;
+  const radiusOf = (index: number): number => (!staggered ? single : index % 2 === 0 ? innerRing : innerRing + RING_GAP);
+  const angleOf = (index: number): number => -Math.PI / 2 + index * (staggered ? slot : step);
+  // Labels start past the outermost ring, so they clear every node.
+  const inner = (staggered ? innerRing + RING_GAP : single) + NODE_EXTENT + LABEL_GAP;
   const texts = others.map((name) => labelText(name, RING_LABEL_CHARS));
   const reach = inner + Math.max(0, ...texts.map(labelWidth));
   const size = 2 * reach + 2 * MARGIN;
@@ -212,7 +228,8 @@ function place(names: readonly string[]): Placed {
     labels.set(MANAGER, flatLabel(managerText, centre.x, centre.y + managerBelow, "middle"));
   }
   others.forEach((name, index) => {
-    const angle = -Math.PI / 2 + index * step;
+    const angle = angleOf(index);
+    const radius = radiusOf(index);
     positions.set(name, { x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) });
     const text = texts[index] ?? name;
     // A lone agent without a manager sits in the middle: its name goes under it, not up a ray.

@@ -35,6 +35,8 @@ export interface StepRecord {
   modelCalls: number;
   latencyMs: number | undefined;
   costUsd: number | undefined;
+  /** The model an llm step called (absent for other kinds, and in events logged before steps named it). */
+  model: string | undefined;
 }
 
 export interface ApprovalState {
@@ -148,6 +150,7 @@ function applyStep(run: WorkflowRun, event: EventOf<"workflow.step">): WorkflowR
     modelCalls,
     latencyMs: event.data.latencyMs,
     costUsd: event.data.costUsd,
+    model: event.data.model,
   };
   const ended = run.status === "completed" || run.status === "failed" || run.status === "cancelled";
   return {
@@ -209,6 +212,15 @@ export function workflowRunsReducer(state: WorkflowRuns, event: Event): Workflow
   const byId = new Map(state.byId);
   byId.set(runId, run);
   return { ...state, byId, order: existing === undefined ? [...state.order, runId] : state.order };
+}
+
+/**
+ * The model of each finished step that called one, for `formatCost`: the run reads "free (offline
+ * model)" only when every such step names the offline model. A step that called models without
+ * naming one (an agent step) counts as unknown. Pattern steps only add up their children's calls.
+ */
+export function workflowRunModels(run: WorkflowRun): (string | undefined)[] {
+  return run.records.filter((record) => record.modelCalls > 0 && !isPatternKind(record.kind)).map((record) => record.model);
 }
 
 /** What an ended run reports, the same whether it completed or failed. */

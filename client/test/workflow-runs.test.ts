@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Event, StepKind } from "../../shared/events.js";
-import { deriveWorkflowRuns, describeRound, nodeForPath, nodeStates, workflowRunsReducer, NO_WORKFLOW_RUNS } from "../src/workflow-runs.js";
+import { deriveWorkflowRuns, describeRound, nodeForPath, nodeStates, workflowRunModels, workflowRunsReducer, NO_WORKFLOW_RUNS } from "../src/workflow-runs.js";
+import { formatCost } from "../src/format.js";
 import { event, usage } from "./fixtures.js";
 import { PIPELINE, PIPELINE_BUDGET, TRIAGE } from "./workflow-fixtures.js";
 
@@ -107,6 +108,33 @@ describe("deriveWorkflowRuns", () => {
     const state = workflowRunsReducer(NO_WORKFLOW_RUNS, tool);
     expect(state.byId.size).toBe(0);
     expect(state.approvalRuns.get("ap_t")).toBe("agent_run");
+  });
+});
+
+describe("workflowRunModels", () => {
+  const cost = (events: Event[]) => {
+    const run = deriveWorkflowRuns(events).byId.get(RUN);
+    if (run === undefined) throw new Error("no run");
+    return formatCost(run.costUsd ?? 0, workflowRunModels(run));
+  };
+
+  it("reads free when every model call ran on the offline model, patterns and approvals aside", () => {
+    const events = [
+      started(),
+      done("draft", "llm", { model: "offline" }),
+      done("review-loop/review", "llm", { model: "offline", round: 1 }),
+      done("review-loop", "loop", { modelCalls: 0 }),
+      done("editor", "approval"),
+      event("workflow.completed", { ...totals(2), output: { ok: true } }, { runId: RUN }),
+    ];
+    expect(deriveWorkflowRuns(events).byId.get(RUN)?.records[0]?.model).toBe("offline");
+    expect(cost(events)).toBe("free (offline model)");
+  });
+
+  it("keeps a price where a model call ran elsewhere or did not say where", () => {
+    expect(cost([started(), done("draft", "llm", { model: "offline" }), done("translate", "llm", { model: "gpt-4o-mini" })])).toBe("$0.0000");
+    // An agent step's model calls are the agent's: the step does not name a model.
+    expect(cost([started(), done("draft", "llm", { model: "offline" }), done("ask", "agent", { modelCalls: 2 })])).toBe("$0.0000");
   });
 });
 

@@ -123,7 +123,7 @@ describe("the browser client's navigation and layouts", () => {
     expect(await page.locator('[data-testid="message"][data-agent="calculator"]').last().textContent()).toContain("434");
     // Nothing the answer brought (handoff row, tool card, messages) pushes the page sideways.
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
-    const outside = await page.$$eval(".chat-log > *", (items) =>
+    const outside = await page.$$eval(".chat-log > *, .chat-log-items > *", (items) =>
       items.filter((item) => item.getBoundingClientRect().right > window.innerWidth + 0.5).map((item) => item.className),
     );
     expect(outside).toEqual([]);

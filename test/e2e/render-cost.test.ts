@@ -1,7 +1,8 @@
 /**
  * What re-renders while an answer streams (issue #11), in a real headless Chromium against the real
  * server, agents and Redis: the streaming bubble renders as its text grows, and nothing else does —
- * not the conversation list, the agents panel (mounted while hidden), the team graph and list, the
+ * not the page around the chat (the workspace, which reads the conversation without its streamed
+ * text), the conversation list, the agents panel (mounted while hidden), the team graph and list, the
  * run timeline, the chat's list of items, nor the messages already shown; and the bubble renders at
  * most once an animation frame, however many pieces the frame brought. Renders are counted
  * (client/src/render-count.ts), not timed, so a slow machine neither fails nor passes it.
@@ -23,7 +24,7 @@ const WINDOW = 40;
 /** What may re-render in that window for reasons of its own (a clock tick, the new title read once). */
 const SLACK = 2;
 /** Everything that must not re-render per streamed piece. */
-const STEADY = ["conversation-list", "agents-panel", "team-graph", "team-list", "run-timeline", "chat-items", "message"];
+const STEADY = ["workspace", "conversation-list", "agents-panel", "team-graph", "team-list", "run-timeline", "chat-items", "message"];
 /** The run timeline has a clock of its own while a run works (live spans grow): a render a second. */
 const TICKING = new Set(["run-timeline"]);
 

@@ -2,8 +2,9 @@
  * The team graph and "Try it" in a real headless Chromium against the real server, agents and
  * Redis: choosing a node filters the run trace to that agent and shows its row in the agents
  * panel while the graph stays in view; "Try it" opens a conversation whose messages go straight
- * to one agent; and a 30-agent team with 32-character names is all visible, clickable and
- * readable (no two labels overlap on screen).
+ * to one agent; and a 30-agent team with 32-character names is all reachable, clickable and
+ * readable (no two labels overlap on screen, none drawn smaller than 9 px; the graph's box
+ * scrolls rather than shrink them).
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -103,12 +104,17 @@ describe("the team graph", () => {
 describe("Try it", () => {
   it("opens a conversation whose messages go to that agent directly, and says so", async () => {
     const before = conversationIdOf(page);
+    const composer = page.getByTestId("composer-input");
+    expect(await composer.getAttribute("placeholder")).toBe("Message the team…");
     await openAgentsPanel();
     await row("calculator").getByTestId("try-agent").click();
     await page.waitForFunction((previous) => /#\/c\/([A-Za-z0-9_-]+)$/.exec(location.hash)?.[1] !== previous, before ?? null);
     const header = page.getByTestId("direct-agent");
     await header.waitFor({ state: "visible" });
     expect((await header.innerText()).replace(/\s+/g, " ")).toBe("Talking to calculator directly");
+    // The message box says who reads it.
+    expect(await composer.getAttribute("placeholder")).toBe("Message calculator…");
+    await page.getByLabel("Message calculator", { exact: true }).waitFor();
     // The manager has no "Try it": every message reaches it anyway.
     expect(await row("manager").getByTestId("try-agent").count()).toBe(0);
 
@@ -122,7 +128,7 @@ describe("Try it", () => {
 });
 
 describe("a team of 30", () => {
-  it("shows every agent in the graph's view, each node clickable and no two labels overlapping", async () => {
+  it("shows every agent in the graph's view, each node clickable, no two labels overlapping and every label readable", async () => {
     const team = (await platform.api.request("GET", "/api/agents")).body.agents as { name: string }[];
     const added: string[] = [];
     for (let index = team.length; index < 30; index += 1) {
@@ -143,12 +149,15 @@ describe("a team of 30", () => {
     const report = await page.evaluate(() => {
       type P = { x: number; y: number };
       const svg = document.querySelector<SVGSVGElement>('[data-testid="team-graph"]');
-      const view = svg?.getBoundingClientRect();
-      if (svg === null || view === undefined) return { problems: ["no graph"], nodes: 0 };
+      const box = document.querySelector('[data-testid="team-graph-view"]');
+      if (svg === null || box === null) return { problems: ["no graph"], nodes: 0 };
       const problems: string[] = [];
       const nodes = [...svg.querySelectorAll<SVGGElement>('[data-testid="graph-node"]')];
       for (const element of nodes) {
         const name = element.getAttribute("data-agent");
+        // A node outside the box is a scroll away, as focusing it with the keyboard would bring it.
+        element.querySelector('[data-testid="graph-node-circle"]')?.scrollIntoView({ block: "nearest", inline: "nearest" });
+        const view = box.getBoundingClientRect();
         const circle = element.querySelector('[data-testid="graph-node-circle"]')?.getBoundingClientRect();
         if (circle === undefined) {
           problems.push(`${name}: no circle`);
@@ -164,6 +173,8 @@ describe("a team of 30", () => {
       const corners = [...svg.querySelectorAll<SVGTextElement>('[data-testid="graph-node-label"]')].map((label) => {
         const box = label.getBBox();
         const matrix = label.getScreenCTM();
+        const shown = parseFloat(getComputedStyle(label).fontSize) * (matrix === null ? 0 : Math.hypot(matrix.a, matrix.b));
+        if (shown < 8.95) problems.push(`label "${label.textContent ?? ""}" drawn at ${shown.toFixed(1)} px`);
         const at = (x: number, y: number): P => {
           const point = new DOMPoint(x, y).matrixTransform(matrix ?? undefined);
           return { x: point.x, y: point.y };
@@ -202,6 +213,6 @@ describe("a team of 30", () => {
     await page.getByRole("button", { name: `${last}: show its runs and open it in the agents panel` }).click();
     await row(last).and(page.locator('[data-highlighted="true"]')).waitFor({ state: "visible" });
     await cameIntoView(`[data-testid="agent-row"][data-agent="${last}"]`);
-    expect(await inWindow('[data-testid="team-graph"]')).toBe(true);
+    expect(await inWindow('[data-testid="team-graph-view"]')).toBe(true);
   });
 });

@@ -299,8 +299,12 @@ describe("workflows in the browser", () => {
     const steps = block.getByTestId("workflow-step");
     const finished = (await platform.api.events(conversationId)).filter((event) => event.type === "workflow.step" && event.data.status !== "started");
     expect(await steps.count()).toBe(finished.length);
+    // An llm step's event names the model it called.
+    expect(new Set(finished.map((event) => event.type === "workflow.step" && event.data.kind === "llm" && event.data.model).filter(Boolean))).toEqual(new Set(["offline"]));
     const draft = steps.first();
-    expect(await draft.locator(".wf-step-figures").textContent()).toMatch(/\d+ ms.*\d+ tokens.*\$0\.0000/);
+    // On the offline model a step costs nothing, and says so rather than "$0.0000"; so does the run.
+    expect(await draft.locator(".wf-step-figures").textContent()).toMatch(/\d+ ms.*\d+ tokens.*free \(offline model\)/);
+    expect(await block.getByTestId("workflow-totals").textContent()).toContain("free (offline model)");
     await draft.locator(".wf-step-toggle").click();
     await draft.locator(".wf-step-output").waitFor();
     // Where the reader is (under the card), the run's end is said too.

@@ -1,7 +1,9 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { AgentSummary, WorkflowInfo } from "../api.js";
 import { deriveChatItems, type ChatItem } from "../chat-items.js";
-import type { ConversationState, OutgoingMessage } from "../conversation-store.js";
+import type { ConversationStore } from "../conversation-registry.js";
+import type { OutgoingMessage } from "../conversation-store.js";
+import { useStoreState } from "../hooks/use-store.js";
 import { busyLeafRuns, type DerivedRuns } from "../runs.js";
 import { deriveWorkflowRuns, type WorkflowRuns } from "../workflow-runs.js";
 import { AgentChip } from "./agent-badge.js";
@@ -107,9 +109,9 @@ const LogItems = memo(function LogItems({ items, runs, workflows }: { items: rea
  * The conversation: the log's items in order, then answers being streamed, then the user's
  * messages still on their way. Follows the newest item unless the reader scrolled up.
  */
-export function ChatView({
+export const ChatView = memo(function ChatView({
   conversationId,
-  state,
+  store,
   runs,
   agents,
   online,
@@ -121,7 +123,8 @@ export function ChatView({
   onSendStarter,
 }: {
   conversationId: string | undefined;
-  state: ConversationState | undefined;
+  /** The open conversation's store: the chat alone follows its streamed text. */
+  store: ConversationStore | undefined;
   runs: DerivedRuns;
   agents: readonly AgentSummary[];
   online: boolean;
@@ -135,6 +138,7 @@ export function ChatView({
   /** Sends a starter prompt of the empty conversation. */
   onSendStarter?: (text: string) => void;
 }) {
+  const state = useStoreState(store, undefined);
   const events = state?.events;
   const items = useMemo(() => (events === undefined ? [] : deriveChatItems(events)), [events]);
   const workflowRuns = useMemo(() => deriveWorkflowRuns(events ?? []), [events]);
@@ -229,7 +233,10 @@ export function ChatView({
           <EmptyConversation agents={agents} workflows={workflowList} onSend={onSendStarter} />
         )}
         <div className="chat-log" ref={log} role="log" aria-label="Conversation" aria-relevant="additions">
-          <LogItems items={items} runs={workflowRuns} workflows={workflows} />
+          {/* A box of its own: a streamed word below it neither lays it out nor paints it again (styles.css). */}
+          <div className="chat-log-items">
+            <LogItems items={items} runs={workflowRuns} workflows={workflows} />
+          </div>
           {streams.map((stream) => (
             <StreamingMessageItem key={stream.runId} stream={stream} />
           ))}
@@ -281,4 +288,4 @@ export function ChatView({
       )}
     </div>
   );
-}
+});

@@ -21,6 +21,7 @@ export function Composer({
   onStop,
   focusKey,
   hint,
+  recipient,
 }: {
   onSend: (text: string) => Promise<boolean>;
   /** A turn is running in the conversation: the button stops it. */
@@ -31,6 +32,8 @@ export function Composer({
   focusKey: string | undefined;
   /** Said under the box instead of which keys do what (e.g. that the page is offline). */
   hint: string | undefined;
+  /** Who reads the messages: one agent in a direct conversation, else the team (through the manager). */
+  recipient?: string | undefined;
 }) {
   const [value, setValue] = useState("");
   const textarea = useRef<HTMLTextAreaElement>(null);
@@ -81,7 +84,7 @@ export function Composer({
   return (
     <form className="composer" onSubmit={onSubmit}>
       <label htmlFor={inputId} className="sr-only">
-        Message the team
+        {`Message ${recipient ?? "the team"}`}
       </label>
       <textarea
         id={inputId}
@@ -90,7 +93,7 @@ export function Composer({
         data-testid="composer-input"
         rows={1}
         value={value}
-        placeholder="Message the team…"
+        placeholder={`Message ${recipient ?? "the team"}…`}
         aria-describedby={hintId}
         onChange={(event) => setValue(event.target.value)}
         onKeyDown={onKeyDown}

@@ -1,13 +1,18 @@
-import { memo, useEffect, useMemo, useState, type KeyboardEvent } from "react";
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { MANAGER } from "../../../shared/agent-name.js";
 import type { Event } from "../../../shared/events.js";
 import { agentInitials } from "../agent-style.js";
 import type { AgentSummary } from "../api.js";
 import { countRender } from "../render-count.js";
-import { buildTeamGraph, deriveGraphActivity, NODE_RADIUS, type EdgeActivity, type GraphLabel, type GraphLayout } from "../team-graph-model.js";
+import { buildTeamGraph, deriveGraphActivity, LABEL_FONT_PX, NODE_RADIUS, type EdgeActivity, type GraphLabel, type GraphLayout } from "../team-graph-model.js";
 import { agentStyle } from "./agent-badge.js";
 
 const IDLE: EdgeActivity = { active: false, inProgress: false, direction: "forward" };
+/**
+ * The smallest a label may come out on screen (px). A big team's ring is wider than the panel:
+ * rather than shrink it until its names are specks, the graph keeps this size and its box scrolls.
+ */
+export const MIN_LABEL_PX = 9;
 
 /**
  * The layout keeps every label inside a box of `label.width`; text that a font draws wider than
@@ -74,8 +79,19 @@ export const TeamGraph = memo(function TeamGraph({
 
   const disabled = useMemo(() => new Set(agents.filter((agent) => agent.enabled === false).map((agent) => agent.name)), [agents]);
   const label = `${describe(layout, activity.edges, working)}${disabled.size > 0 ? ` Disabled: ${[...disabled].join(", ")}.` : ""}`;
+  // Fitted to the panel unless that would draw labels under MIN_LABEL_PX: then at that size, scrolling.
+  const least = MIN_LABEL_PX / LABEL_FONT_PX;
+  const view = useRef<HTMLDivElement>(null);
+  // A graph bigger than its box opens on its middle, where the manager is.
+  useLayoutEffect(() => {
+    const element = view.current;
+    if (element === null) return;
+    element.scrollLeft = (element.scrollWidth - element.clientWidth) / 2;
+    element.scrollTop = (element.scrollHeight - element.clientHeight) / 2;
+  }, [layout.width, layout.height]);
 
   return (
+    <div className="team-graph-view" data-testid="team-graph-view" ref={view}>
     <svg
       className="team-graph"
       data-testid="team-graph"
@@ -83,6 +99,7 @@ export const TeamGraph = memo(function TeamGraph({
       aria-label={label}
       viewBox={`0 0 ${layout.width.toFixed(0)} ${layout.height.toFixed(0)}`}
       preserveAspectRatio="xMidYMin meet"
+      style={{ minWidth: `${(layout.width * least).toFixed(0)}px`, minHeight: `${(layout.height * least).toFixed(0)}px` }}
     >
       <defs>
         <marker id="sb-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -166,5 +183,6 @@ export const TeamGraph = memo(function TeamGraph({
         })}
       </g>
     </svg>
+    </div>
   );
 });

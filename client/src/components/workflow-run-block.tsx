@@ -2,7 +2,7 @@ import { useId, useMemo, useState } from "react";
 import type { EventOf } from "../../../shared/events.js";
 import type { WorkflowInfo } from "../api.js";
 import { formatCost, formatCount, formatMs, formatTokens } from "../format.js";
-import { nodeStates, type StepRecord, type WorkflowRun } from "../workflow-runs.js";
+import { nodeStates, workflowRunModels, type StepRecord, type WorkflowRun } from "../workflow-runs.js";
 import { describeBudget, describeMeter, describeWorkflowFailure, isActive, kindLabel, RUN_STATUS_LABEL } from "../workflow-text.js";
 import { BudgetMeter } from "./budget-meter.js";
 import { DataView } from "./data-view.js";
@@ -63,7 +63,7 @@ function StepRow({ record }: { record: StepRecord }) {
             {formatTokens(tokens)}
           </span>
         )}
-        <span>{formatCost(record.costUsd ?? 0)}</span>
+        <span>{formatCost(record.costUsd ?? 0, record.model)}</span>
         {record.modelCalls > 0 && <span>{record.modelCalls === 1 ? "1 model call" : `${record.modelCalls} model calls`}</span>}
       </p>
       {record.error !== undefined && <p className="wf-step-error">{record.error}</p>}
@@ -181,7 +181,7 @@ export function WorkflowRunBlock({
         <p className="wf-run-totals" data-testid="workflow-totals">
           {run.latencyMs !== undefined && <span>{formatMs(run.latencyMs)}</span>}
           <span>{formatTokens(tokens)}</span>
-          <span>{formatCost(run.costUsd ?? 0)}</span>
+          <span>{formatCost(run.costUsd ?? 0, workflowRunModels(run))}</span>
         </p>
       )}
       {run.records.length > 0 && (

@@ -15,6 +15,7 @@ import { useSocket } from "../hooks/use-socket.js";
 import { useTraceNavigation } from "../hooks/use-trace-navigation.js";
 import { useWorkflowRuns } from "../hooks/use-workflow-runs.js";
 import { useWorkflows } from "../hooks/use-workflows.js";
+import { countRender } from "../render-count.js";
 import { routeHref } from "../route.js";
 import { deriveRuns, runModels } from "../runs.js";
 import { deriveTurnView, replaceMessage, stopTurn } from "../turn-control.js";
@@ -88,6 +89,7 @@ export function Workspace({
   onUnauthorized: (message: string) => void;
   onForgetToken: () => void;
 }) {
+  countRender("workspace");
   const api = useMemo(() => createApi(token), [token]);
   const [registry] = useState(() => new ConversationRegistry());
   const { socket, status, reconnect } = useSocket(token);
@@ -100,7 +102,7 @@ export function Workspace({
       navigate(conversationId === undefined ? { kind: "none" } : { kind: "conversation", conversationId }, options),
     [navigate],
   );
-  const state = useConversationFeed(selectedId, socket, api, registry);
+  const { view: state, store: conversationStore } = useConversationFeed(selectedId, socket, api, registry);
   const events = state?.events ?? NO_EVENTS;
   const runs = useMemo(() => deriveRuns(events), [events]);
   const mentioned = useMemo(() => mentionedAgents(events), [events]);
@@ -275,6 +277,19 @@ export function Workspace({
       return failed;
     },
     [remove, select],
+  );
+
+  const retryOutgoing = useCallback(
+    (clientMsgId: string) => {
+      if (selectedId !== undefined) sender.retry(selectedId, clientMsgId);
+    },
+    [selectedId, sender],
+  );
+  const discardOutgoing = useCallback(
+    (clientMsgId: string) => {
+      if (selectedId !== undefined) sender.discard(selectedId, clientMsgId);
+    },
+    [selectedId, sender],
   );
 
   const onSend = useCallback(
@@ -568,13 +583,13 @@ export function Workspace({
         <TurnActionsContext.Provider value={turnActions}>
         <ChatView
           conversationId={selectedId}
-          state={state}
+          store={conversationStore}
           runs={runs}
           agents={agents}
           online={online}
           workflows={workflowChat}
-          onRetry={(clientMsgId) => selectedId !== undefined && sender.retry(selectedId, clientMsgId)}
-          onDiscard={(clientMsgId) => selectedId !== undefined && sender.discard(selectedId, clientMsgId)}
+          onRetry={retryOutgoing}
+          onDiscard={discardOutgoing}
           jumpTo={trace.jump}
           onBackToTrace={trace.backToTrace}
           onSendStarter={onSend}
@@ -586,6 +601,7 @@ export function Workspace({
             running={turn.running}
             onStop={stop}
             focusKey={selectedId}
+            recipient={current?.directAgent}
             hint={online ? undefined : "Offline: messages are sent when the connection is back"}
           />
         </div>

@@ -1,25 +1,40 @@
 import { useEffect } from "react";
 import type { SwitchboardApi } from "../api.js";
 import type { ConversationRegistry } from "../conversation-registry.js";
+import type { ConversationStore } from "../conversation-registry.js";
 import type { ConversationState } from "../conversation-store.js";
 import { followConversation, type SwitchboardSocket } from "../socket.js";
-import { useStoreState } from "./use-store.js";
+import { useStoreSelection } from "./use-store.js";
 
 const REST_FALLBACK_MS = 1_500;
+
+/** The conversation as the page around the chat needs it: everything but the text being streamed. */
+export type ConversationView = Omit<ConversationState, "streams" | "seq">;
+
+function viewOf(state: ConversationState): ConversationView {
+  const { streams: _streams, seq: _seq, ...view } = state;
+  return view;
+}
+
+function sameView(a: ConversationView, b: ConversationView): boolean {
+  return (Object.keys(a) as (keyof ConversationView)[]).every((key) => a[key] === b[key]);
+}
 
 /**
  * Follows the open conversation: joins it over the socket (and again after each reconnect, from
  * the held cursor), and reads it over REST when the socket is slow to come up, so history shows
- * even while live updates cannot. Leaves when another conversation is opened.
+ * even while live updates cannot. Leaves when another conversation is opened. Returns the
+ * conversation's store and its view without the streamed text: a streamed word re-renders what
+ * reads the store's streams (the chat), not every component given the view (issue #11).
  */
 export function useConversationFeed(
   conversationId: string | undefined,
   socket: SwitchboardSocket,
   api: SwitchboardApi,
   registry: ConversationRegistry,
-): ConversationState | undefined {
+): { view: ConversationView | undefined; store: ConversationStore | undefined } {
   const store = conversationId === undefined ? undefined : registry.get(conversationId);
-  const state = useStoreState(store, undefined);
+  const view = useStoreSelection(store, viewOf, sameView, undefined);
 
   useEffect(() => {
     if (conversationId === undefined || store === undefined) return;
@@ -53,5 +68,5 @@ export function useConversationFeed(
     };
   }, [conversationId, store, socket, api]);
 
-  return state;
+  return { view, store };
 }

@@ -1,4 +1,4 @@
-import { useCallback } from "react";
+import { useCallback, useMemo } from "react";
 import type { ConversationRegistry } from "../conversation-registry.js";
 import { deliverMessage, newClientMsgId } from "../send-message.js";
 import type { SwitchboardSocket } from "../socket.js";
@@ -51,5 +51,6 @@ export function useMessageSender(socket: SwitchboardSocket, registry: Conversati
     [registry],
   );
 
-  return { send, retry, discard };
+  // One object while its parts stay: the callbacks built on it are handed to memoized components.
+  return useMemo(() => ({ send, retry, discard }), [send, retry, discard]);
 }
