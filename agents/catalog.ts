@@ -2,11 +2,14 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import YAML from "yaml";
 import { AgentSpecInput, type AgentSpecFields } from "../shared/agent-spec.js";
+import { a2aAgentEntry } from "./a2a/a2a-agent-file.js";
 
 export interface CatalogEntry {
   spec: AgentSpecFields;
   /** The file, relative to the working directory, for messages and the registry's `origin`. */
   file: string;
+  /** A remote agent's (`kind: a2a-agent`): its headers, kept out of the registry, and whether its card gives the description. */
+  remote?: { headers: Record<string, string>; describeFromCard: boolean };
 }
 
 /** One parsed catalog file: what it declares (`kind`, "agent" when absent) and its fields. */
@@ -17,7 +20,7 @@ export interface CatalogDocument {
 }
 
 const EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
-const KINDS = new Set(["agent", "workflow"]);
+const KINDS = new Set(["agent", "a2a-agent", "workflow", "mcp-server"]);
 
 /**
  * Reads every file (YAML or JSON) in the catalog folder. All problems are collected and returned as
@@ -57,11 +60,17 @@ export async function readCatalogDocuments(dir: string): Promise<{ documents: Ca
   return { documents, problems };
 }
 
-/** The agent files of the catalog, validated. */
+/** The agent files of the catalog (local agents and remote A2A ones), validated. */
 export async function readCatalog(dir: string): Promise<{ entries: CatalogEntry[]; problems: string[] }> {
   const { documents, problems } = await readCatalogDocuments(dir);
   const entries: CatalogEntry[] = [];
   for (const { file, kind, fields } of documents) {
+    if (kind === "a2a-agent") {
+      const remote = a2aAgentEntry(fields, file);
+      problems.push(...remote.problems);
+      if (remote.entry) entries.push(remote.entry);
+      continue;
+    }
     if (kind !== "agent") continue;
     const parsed = AgentSpecInput.safeParse(fields);
     if (!parsed.success) {

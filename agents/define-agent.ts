@@ -1,5 +1,5 @@
 import { AgentName } from "../shared/agent-name.js";
-import { EVERY_AGENT } from "../shared/agent-spec.js";
+import { EVERY_AGENT, type RemoteAgent } from "../shared/agent-spec.js";
 import type { AnyTool } from "./define-tool.js";
 import { ConfigurationError } from "./errors.js";
 
@@ -19,6 +19,8 @@ export interface AgentDefinition {
   tools: AnyTool[];
   /** Agents this one may hand work to (transfer or delegate); `"*"` means every enabled agent. */
   handoffs: string[];
+  /** A remote A2A agent does this agent's work: its runs send the task there instead of calling a model. */
+  remote?: RemoteAgent & { headers: Record<string, string> };
 }
 
 /** Declares an agent; a bad definition throws here, at start, with the field at fault. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Logger } from "../platform/logger.js";
 import { ConfigurationError } from "./errors.js";
+import { workflowToolName } from "../shared/workflow.js";
 
 /** What a tool knows about the run calling it. */
 export interface ToolContext {
@@ -28,6 +29,20 @@ export interface Tool<P extends z.ZodObject = z.ZodObject, R = unknown> {
   needsApproval: boolean;
   /** Set on the tool that runs a workflow: the call starts that workflow and waits for its output. */
   workflow?: string;
+  /**
+   * Checks a call's arguments in place of `parameters`: set on tools whose schema is JSON Schema
+   * from elsewhere (an MCP server's), which `parameters` then does not describe.
+   */
+  validate?(args: unknown): ArgumentCheck;
+}
+
+export type ArgumentCheck = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** A call's arguments checked by the tool's own schema, before the tool is run. */
+export function checkArguments(tool: AnyTool, args: unknown): ArgumentCheck {
+  if (tool.validate) return tool.validate(args);
+  const parsed = tool.parameters.safeParse(args);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: z.prettifyError(parsed.error) };
 }
 
 const ToolName = z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, "2–64 characters: lowercase letters, digits or '_'");
@@ -53,10 +68,8 @@ export function defineTool<P extends z.ZodObject, R>(definition: {
   return { ...definition, jsonSchema, needsApproval: definition.needsApproval ?? false };
 }
 
-/** The name of the tool that runs `workflow` ("order-triage" → "run_order_triage"). */
-export function workflowToolName(workflow: string): string {
-  return `run_${workflow.replaceAll("-", "_")}`;
-}
+/** Agents and MCP clients see a workflow under the same tool name. */
+export { workflowToolName };
 
 /**
  * The tool through which an agent runs a workflow: its parameters are the workflow's input, and a

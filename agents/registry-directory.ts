@@ -4,6 +4,8 @@ import type { AgentSpec } from "../shared/agent-spec.js";
 import type { AgentDirectory } from "./agent-directory.js";
 import type { AgentDefinition } from "./define-agent.js";
 import type { AnyTool } from "./define-tool.js";
+import type { McpToolSource } from "./mcp/mcp-servers.js";
+import { patternServer } from "../shared/mcp.js";
 
 /**
  * The team as the registry holds it, turned into runnable definitions with this process's tools.
@@ -14,6 +16,8 @@ import type { AnyTool } from "./define-tool.js";
 export class RegistryDirectory implements AgentDirectory {
   private agents = new Map<string, AgentDefinition>();
   private loadedVersion = -1;
+  /** The MCP tools' version the definitions were built with: a server's tools that changed rebuild them. */
+  private loadedMcpVersion = -1;
   /** The registry may hold another version than the one loaded: the next refresh reads it. */
   private stale = true;
   private loading: Promise<void> | undefined;
@@ -22,6 +26,10 @@ export class RegistryDirectory implements AgentDirectory {
     private readonly registry: AgentRegistry,
     private readonly tools: ReadonlyMap<string, AnyTool>,
     private readonly log: Logger,
+    /** Headers for remote agents, by agent name, from the catalog files this process read. */
+    private readonly remoteHeaders: ReadonlyMap<string, Record<string, string>> = new Map(),
+    /** MCP servers' tools: named one by one, or all of a server's as `<server>_*`. */
+    private readonly mcp?: McpToolSource,
   ) {}
 
   get(name: string): AgentDefinition | undefined {
@@ -38,7 +46,7 @@ export class RegistryDirectory implements AgentDirectory {
   }
 
   async refresh(): Promise<void> {
-    if (!this.stale) return;
+    if (!this.stale && (this.mcp?.version ?? -1) === this.loadedMcpVersion) return;
     // Concurrent jobs share one reload.
     this.loading ??= this.reload().finally(() => (this.loading = undefined));
     await this.loading;
@@ -55,7 +63,8 @@ export class RegistryDirectory implements AgentDirectory {
     this.stale = false;
     try {
       const version = await this.registry.version();
-      if (version === this.loadedVersion) return;
+      const mcpVersion = this.mcp?.version ?? -1;
+      if (version === this.loadedVersion && mcpVersion === this.loadedMcpVersion) return;
       const next = new Map<string, AgentDefinition>();
       for (const spec of await this.registry.list()) {
         if (!spec.enabled) continue;
@@ -64,6 +73,7 @@ export class RegistryDirectory implements AgentDirectory {
       }
       this.agents = next;
       this.loadedVersion = version;
+      this.loadedMcpVersion = mcpVersion;
     } catch (error) {
       this.stale = true;
       throw error;
@@ -73,12 +83,22 @@ export class RegistryDirectory implements AgentDirectory {
   private toDefinition(spec: AgentSpec): AgentDefinition | undefined {
     const tools: AnyTool[] = [];
     for (const name of spec.tools) {
-      const tool = this.tools.get(name);
+      const server = patternServer(name);
+      if (server !== undefined) {
+        const offered = this.mcp?.serverTools(server);
+        if (!offered) {
+          this.log.warn({ agent: spec.name, mcpServer: server }, "this process does not know an MCP server the agent needs; not running it here");
+          return undefined;
+        }
+        tools.push(...offered.filter((tool) => !tools.some((known) => known.name === tool.name)));
+        continue;
+      }
+      const tool = this.tools.get(name) ?? this.mcp?.tool(name);
       if (!tool) {
         this.log.warn({ agent: spec.name, tool: name }, "this process does not have a tool the agent needs; not running it here");
         return undefined;
       }
-      tools.push(tool);
+      if (!tools.some((known) => known.name === tool.name)) tools.push(tool);
     }
     return {
       name: spec.name,
@@ -89,6 +109,7 @@ export class RegistryDirectory implements AgentDirectory {
       ...(spec.maxTokens !== undefined ? { maxTokens: spec.maxTokens } : {}),
       tools,
       handoffs: spec.handoffs,
+      ...(spec.remote ? { remote: { ...spec.remote, headers: this.remoteHeaders.get(spec.name) ?? {} } } : {}),
     };
   }
 }

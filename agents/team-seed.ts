@@ -49,6 +49,8 @@ export async function seedRegistry(options: {
   code: AgentDefinition[];
   catalog: { entries: CatalogEntry[]; problems: string[] };
   tools: ReadonlyMap<string, AnyTool>;
+  /** The MCP servers this process knows, whose tools agents may name (`<server>_<tool>`, `<server>_*`). */
+  mcpServers?: string[];
   log: Logger;
 }): Promise<void> {
   const { registry, code, catalog, log } = options;
@@ -74,7 +76,7 @@ export async function seedRegistry(options: {
   if (!agentNames.has(MANAGER)) problems.push(`the team needs an agent named "${MANAGER}"`);
   const toolNames = new Set([...options.tools.keys(), ...(await registry.tools()).map((tool) => tool.name)]);
   for (const seed of byName.values()) {
-    for (const problem of referenceProblems(seed.spec, { agents: agentNames, tools: toolNames })) {
+    for (const problem of referenceProblems(seed.spec, { agents: agentNames, tools: toolNames, mcpServers: options.mcpServers ?? [] })) {
       problems.push(`${seed.source === "catalog" ? where(seed) : `agent "${seed.spec.name}" (code)`}: ${problem}`);
     }
   }

@@ -145,6 +145,12 @@ export class AgentRegistry {
     await this.redis.hset(this.keys.tools(), Object.fromEntries(tools.map((tool) => [tool.name, JSON.stringify(tool)])));
   }
 
+  /** Withdraws tools no agents process offers any more (an MCP server removed). */
+  async removeTools(names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.redis.hdel(this.keys.tools(), ...names);
+  }
+
   /**
    * Two single-key commands, not a transaction (the version key and the channel hash to different
    * slots): a writer that stops between them leaves a bumped version unannounced, which the

@@ -3,13 +3,17 @@ import path from "node:path";
 import express, { type Express } from "express";
 import type { Logger } from "../platform/logger.js";
 import { SwitchboardError } from "../shared/errors.js";
+import { a2aRoutes, type A2ADeps } from "./a2a/a2a-routes.js";
 import { requireBearer, type Identity } from "./auth.js";
 import { errorHandler } from "./http-error.js";
+import { mcpEndpoint } from "./mcp/endpoint.js";
 import { operationsRoutes, type OperationsDeps } from "./operations.js";
 import { DASHBOARD_PATH, queueDashboard, type QueueDashboardDeps } from "./queue-dashboard.js";
 import type { RateLimits } from "./rate-limits.js";
 import { agentRoutes } from "./routes/agents.js";
 import { approvalRoutes } from "./routes/approvals.js";
+import { mcpServerRoutes } from "./routes/mcp-servers.js";
+import { conversationEventsStreamRoutes } from "./routes/conversation-events-stream.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { workflowRoutes } from "./routes/workflows.js";
 import { securityHeaders } from "./security-headers.js";
@@ -23,17 +27,24 @@ export interface AppDeps {
   agents: Omit<Parameters<typeof agentRoutes>[0], "limits">;
   workflows: Omit<Parameters<typeof workflowRoutes>[0], "limits">;
   approvals: Parameters<typeof approvalRoutes>[0];
+  /** The MCP servers whose tools agents use (`/api/mcp-servers`). */
+  mcpServers: Omit<Parameters<typeof mcpServerRoutes>[0], "limits">;
   /** Health, readiness and metrics (authentication and limits are the app's). */
   operations: Omit<OperationsDeps, "authenticate" | "limits">;
   /** The BullMQ dashboard at /admin/queues. */
   queueDashboard: Omit<QueueDashboardDeps, "authenticate" | "limits">;
+  /** Switchboard as an MCP server at /mcp (authentication and limits are the app's). */
+  mcp: Omit<Parameters<typeof mcpEndpoint>[0], "authenticate" | "limits" | "log">;
+  /** Switchboard as an A2A agent: its card and JSON-RPC endpoint (authentication and limits are the app's). */
+  a2a: Omit<A2ADeps, "authenticate" | "limits">;
   /** Folder of the built browser client; served at / when it exists. */
   clientDir?: string;
 }
 
 /**
  * The HTTP application: REST API under /api, health and readiness (/api/health, /api/ready),
- * Prometheus metrics (/metrics), the admin's queue dashboard (/admin/queues), the browser client at /.
+ * Prometheus metrics (/metrics), the admin's queue dashboard (/admin/queues), the MCP endpoint (/mcp),
+ * the browser client at /.
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -45,6 +56,8 @@ export function createApp(deps: AppDeps): Express {
     (dashboard ? dashboardHeaders : headers)(request, response, next);
   });
   app.use(DASHBOARD_PATH, queueDashboard({ ...deps.queueDashboard, authenticate: deps.authenticate, limits: deps.limits }));
+  // Before the JSON body parser: the A2A SDK reads its own bodies and answers unreadable ones in JSON-RPC.
+  app.use(a2aRoutes({ ...deps.a2a, authenticate: deps.authenticate, limits: deps.limits }));
   app.use(express.json({ limit: "256kb" }));
 
   app.use(operationsRoutes({ ...deps.operations, authenticate: deps.authenticate, limits: deps.limits }));
@@ -63,10 +76,13 @@ export function createApp(deps: AppDeps): Express {
     response.json(response.locals.identity);
   });
   api.use(conversationRoutes({ ...deps.conversations, limits: deps.limits }));
+  api.use(conversationEventsStreamRoutes(deps.conversations));
   api.use(agentRoutes({ ...deps.agents, limits: deps.limits }));
   api.use(workflowRoutes({ ...deps.workflows, limits: deps.limits }));
   api.use(approvalRoutes(deps.approvals));
+  api.use(mcpServerRoutes({ ...deps.mcpServers, limits: deps.limits }));
   app.use("/api", api);
+  app.use("/mcp", mcpEndpoint({ ...deps.mcp, authenticate: deps.authenticate, limits: deps.limits, log: deps.log }));
   app.use("/api", (request, _response, next) => next(new SwitchboardError("not_found", `No API route ${request.method} ${request.path}.`)));
 
   const clientDir = deps.clientDir;

@@ -1,8 +1,10 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
+import path from "node:path";
 import { Queues, queueLayout } from "../platform/queues.js";
+import { A2ATaskStore } from "../platform/a2a-tasks.js";
 import { AgentRegistry } from "../platform/agent-registry.js";
+import { McpServerStore } from "../platform/mcp-servers.js";
 import { Approvals } from "../platform/approvals.js";
 import { ConversationLog } from "../platform/conversation-log.js";
 import { ConversationRemoval } from "../platform/conversation-removal.js";
@@ -20,9 +22,13 @@ import { WorkflowRuns } from "../platform/workflow-runs.js";
 import type { Config } from "../shared/config.js";
 import { WORKFLOWS_QUEUE } from "../shared/jobs.js";
 import { keys as keyNames } from "../shared/keys.js";
+import { TeamExecutor } from "./a2a/team-executor.js";
 import { createApp } from "./app.js";
 import { createAuthenticator, resolveAccessToken } from "./auth.js";
 import { Gateway } from "./gateway.js";
+import { CallRegistry } from "./mcp/call-registry.js";
+import { TeamTools } from "./mcp/team-tools.js";
+import { APP_ROOT } from "../platform/app-root.js";
 import { MessageIntake } from "./message-intake.js";
 import { TurnControl } from "./turn-control.js";
 import { RateLimits } from "./rate-limits.js";
@@ -37,7 +43,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const CLIENT_DIR = fileURLToPath(new URL("../client/dist", import.meta.url));
+const CLIENT_DIR = path.join(APP_ROOT, "client", "dist");
 
 /**
  * Starts the HTTP server (REST, and the browser client when built) against the Redis `redis` names.
@@ -64,6 +70,7 @@ export async function startServer(options: {
   const tail = new LogTail(subscriber, redis, keys, conversationLog, log);
   const queues = new Queues(redis, keys, queueLayout(config));
   const agentRegistry = new AgentRegistry(redis, keys, log);
+  const mcpServerStore = new McpServerStore(redis, keys, log);
   const intake = new MessageIntake(conversationLog, conversations, queues, agentRegistry);
   const turns = new TurnControl(conversationLog, intake, new TurnStops(redis, keys), queues);
   const approvals = new Approvals(redis, keys, conversationLog, queues);
@@ -75,6 +82,8 @@ export async function startServer(options: {
   // Every agent's queue (the registry's, read each time: agents come and go at run time) and the workflows queue.
   const queueNames = async () => [...(await agentRegistry.list()).map((agent) => agent.name), WORKFLOWS_QUEUE];
   let sockets = () => 0;
+  const a2aExecutor = new TeamExecutor({ conversations, intake, turns, tail, log });
+  const mcpCalls = new CallRegistry(redis, keys, config.limits.mcpCallTimeoutMs + 60_000);
 
   const app = createApp({
     log,
@@ -90,9 +99,37 @@ export async function startServer(options: {
       runSteps: new RunSteps(redis, keys, log),
       maxMessageChars: config.limits.maxMessageChars,
     },
-    agents: { registry: agentRegistry, queues, defaultModel: config.model.defaultModel },
+    agents: { registry: agentRegistry, queues, defaultModel: config.model.defaultModel, mcpServers: mcpServerStore },
     workflows: { registry: workflowRegistry, runs: workflowRuns, conversations, log },
     approvals: { approvals },
+    mcpServers: { store: mcpServerStore },
+    mcp: {
+      tools: new TeamTools({
+        conversations,
+        tail,
+        intake,
+        turns,
+        workflows: workflowRegistry,
+        runs: workflowRuns,
+        limits,
+        calls: mcpCalls,
+        maxMessageChars: config.limits.maxMessageChars,
+        callTimeoutMs: config.limits.mcpCallTimeoutMs,
+        log,
+      }),
+      calls: mcpCalls,
+    },
+    a2a: {
+      executor: a2aExecutor,
+      tasks: new A2ATaskStore(redis, keys),
+      conversations,
+      intake,
+      turns,
+      agents: agentRegistry,
+      workflows: workflowRegistry,
+      maxMessageChars: config.limits.maxMessageChars,
+      log,
+    },
     operations: {
       redis,
       connections,
@@ -158,6 +195,7 @@ export async function startServer(options: {
         http.closeAllConnections();
         // Closing Socket.IO disconnects every socket and closes the HTTP server under it.
         await gateway.close();
+        a2aExecutor.close();
         await tail.close();
         await queues.close();
         await subscriber.close();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgentName } from "./agent-name.js";
+import { McpToolPattern, patternServer } from "./mcp.js";
 
 export const AGENT_SPEC_VERSION = 1;
 /** In a handoff list: every enabled agent of the team. */
@@ -25,20 +26,40 @@ export const AgentSpecInput = z
     temperature: z.number().min(0).max(2).optional(),
     /** The most tokens one answer of this agent may have (`max_completion_tokens`); absent, no cap of ours. */
     maxTokens: z.number().int().min(1).max(200_000).optional(),
-    tools: unique(ToolName, "tools").max(16).default([]),
+    /** Tool names, and `<server>_*` for every tool an MCP server offers when a run starts. */
+    tools: unique(z.union([ToolName, McpToolPattern]), "tools").max(16).default([]),
     handoffs: unique(z.union([AgentName, z.literal(EVERY_AGENT)]), "handoffs").max(32).default([]),
     enabled: z.boolean().default(true),
   })
   .strict();
 export type AgentSpecInput = z.input<typeof AgentSpecInput>;
+
+/**
+ * A team member that runs elsewhere: its runs send the task to a remote A2A agent (found through
+ * its card) instead of calling our model. Only catalog files declare one (operator-controlled);
+ * the headers it may need stay in the agents processes that read the file, never in the registry.
+ */
+export const RemoteAgent = z
+  .object({
+    kind: z.literal("a2a"),
+    /** The URL of the remote agent's card. */
+    card: z.url({ protocol: /^https?$/, error: "must be the http(s) URL of the remote agent's card" }),
+    /** How long one run may wait for the remote's answer. */
+    timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
+  })
+  .strict();
+export type RemoteAgent = z.infer<typeof RemoteAgent>;
+
+/** What code, catalog files and the API all save: the API's input, and a remote agent's link (catalog only). */
+const AgentSpecFieldsSchema = AgentSpecInput.extend({ remote: RemoteAgent.optional() });
 /** A validated spec's fields, defaults filled in. */
-export type AgentSpecFields = z.output<typeof AgentSpecInput>;
+export type AgentSpecFields = z.output<typeof AgentSpecFieldsSchema>;
 
 export const AgentSource = z.enum(["code", "catalog", "api"]);
 export type AgentSource = z.infer<typeof AgentSource>;
 
 /** What the registry stores for one agent. */
-export const AgentSpec = AgentSpecInput.extend({
+export const AgentSpec = AgentSpecFieldsSchema.extend({
   v: z.literal(AGENT_SPEC_VERSION),
   source: AgentSource,
   /** For catalog agents, the file it came from. */
@@ -84,17 +105,29 @@ export type AgentStatus = z.infer<typeof AgentStatus>;
 
 /**
  * Problems with what a spec names: tools that no agents process offers, handoff targets that are
- * not in the team. Returned as `field: reason` lines, empty when the spec is sound.
+ * not in the team. Returned as `field: reason` lines, empty when the spec is sound. `<server>_*`
+ * needs a known MCP server; a tool of a known server that has not listed its tools yet (it has not
+ * connected) is taken on trust, since a call of a tool it lacks is an observation, not a crash.
  */
 export function referenceProblems(
   spec: { name: string; tools: string[]; handoffs: string[] },
-  known: { agents: Iterable<string>; tools: Iterable<string> },
+  known: { agents: Iterable<string>; tools: Iterable<string>; mcpServers?: Iterable<string> },
 ): string[] {
   const agents = new Set(known.agents);
   const tools = new Set(known.tools);
+  const servers = new Set(known.mcpServers ?? []);
+  const listed = (server: string) => [...tools].some((tool) => tool.startsWith(`${server}_`));
   const problems: string[] = [];
   spec.tools.forEach((tool, index) => {
-    if (!tools.has(tool)) problems.push(`tools.${index}: no tool named "${tool}" (known: ${[...tools].sort().join(", ") || "none"})`);
+    const pattern = patternServer(tool);
+    if (pattern !== undefined) {
+      if (!servers.has(pattern)) problems.push(`tools.${index}: no MCP server named "${pattern}" (known: ${[...servers].sort().join(", ") || "none"})`);
+      return;
+    }
+    if (tools.has(tool)) return;
+    const server = [...servers].find((name) => tool.startsWith(`${name}_`));
+    if (server !== undefined && !listed(server)) return;
+    problems.push(`tools.${index}: no tool named "${tool}" (known: ${[...tools].sort().join(", ") || "none"})`);
   });
   spec.handoffs.forEach((target, index) => {
     if (target === EVERY_AGENT) return;

@@ -60,6 +60,7 @@ export const ConfigSchema = z
     SWITCHBOARD_MAX_HANDOFF_DEPTH: int(1, 20, 4),
     SWITCHBOARD_TOKEN_BUDGET: int(100, 10_000_000, 50_000),
     SWITCHBOARD_MAX_MESSAGE_CHARS: int(1, 100_000, 8000),
+    SWITCHBOARD_MCP_CALL_TIMEOUT_MS: int(1000, 86_400_000, 600_000),
     SWITCHBOARD_RETENTION: int(100, 10_000_000, 10_000),
     SWITCHBOARD_CONCURRENCY: int(1, 1000, 32),
     SWITCHBOARD_LOCK_MS: int(1000, 600_000, 10_000),
@@ -127,6 +128,8 @@ export const ConfigSchema = z
       maxHandoffDepth: env.SWITCHBOARD_MAX_HANDOFF_DEPTH,
       tokenBudget: env.SWITCHBOARD_TOKEN_BUDGET,
       maxMessageChars: env.SWITCHBOARD_MAX_MESSAGE_CHARS,
+      /** A call of the MCP endpoint's tools waits this long for the team or the workflow run to finish. */
+      mcpCallTimeoutMs: env.SWITCHBOARD_MCP_CALL_TIMEOUT_MS,
     },
     retention: env.SWITCHBOARD_RETENTION,
     workers: {

@@ -29,6 +29,8 @@ export const RunFailureCode = z.enum([
   "token_budget",
   "model_error",
   "agent_unavailable",
+  /** A remote (A2A) agent could not be reached, failed its task, or took too long. */
+  "remote_agent",
   "internal",
 ]);
 
@@ -318,6 +320,8 @@ export const WorkflowStepEvent = z.object({
     modelCalls: z.number().int().nonnegative().optional(),
     latencyMs: z.number().nonnegative().optional(),
     costUsd: z.number().nonnegative().optional(),
+    /** The model an llm step called, so a cost of nothing can say it ran on the offline model. */
+    model: z.string().optional(),
   }),
 });
 

@@ -91,8 +91,20 @@ export function keys(prefix: string) {
     agentsChanged: () => `${prefix}:agents:changed`,
     /** Tools the agents processes offer: tool name → ToolSummary JSON. */
     tools: () => `${prefix}:tools`,
+    /** MCP servers added through the API: name → StoredMcpServer JSON (with their headers). */
+    mcpServers: () => `${prefix}:mcp:servers`,
+    /** Sharded pub/sub channel announcing that the API's MCP servers changed, to every agents process. */
+    mcpServersChanged: () => `${prefix}:mcp:servers:changed`,
+    /** Each MCP server's state as an agents process last reported it: name → McpServerStatus JSON. */
+    mcpServerStates: () => `${prefix}:mcp:states`,
+    /** An A2A task a user's client started (the SDK's Task as JSON), kept a while after it ends. */
+    a2aTask: (owner: string, taskId: string) => `${prefix}:owner:{${owner}}:a2a:task:${taskId}`,
+    /** A user's A2A tasks, scored by their last update. */
+    ownerA2aTasks: (owner: string) => `${prefix}:owner:{${owner}}:a2a:tasks`,
     /** The generated access token, shared by every server process of the deployment. */
     accessToken: () => `${prefix}:auth:token`,
+    /** The work an MCP tool call of a user's is following, by the call's JSON-RPC request id (a set: two clients may reuse an id). */
+    mcpCall: (user: string, requestId: string) => `${prefix}:mcp:{${user}}:call:${requestId}`,
     /** The BullMQ prefix of the queues that carry a conversation's work: its shard's, or the legacy one. */
     queuePrefix: (conversationId: string) => {
       const shard = shardOf(conversationId);

@@ -9,6 +9,11 @@ export const WorkflowName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,47}$/, "2–48 characters: lowercase letters, digits or '-', starting with a letter");
 
+/** The name of the tool that runs `workflow` ("order-triage" → "run_order_triage"), for agents and MCP clients alike. */
+export function workflowToolName(workflow: string): string {
+  return `run_${workflow.replaceAll("-", "_")}`;
+}
+
 /** One box of a workflow's drawing: a step, or a pattern that holds steps (`parent` names it). */
 export const GraphNode = z.object({
   /** The step's path ("start" and "end" for the two ends). */

@@ -191,6 +191,12 @@ describe("one error taxonomy", () => {
     expect((await admin.request("PUT", "/api/agents/poet", { ...poet, enabled: false })).status).toBe(200);
     refusedOverRest(await admin.request("POST", "/api/conversations", { agent: "poet" }), "agent_unavailable");
 
+    const docs = { name: "docs", url: "http://127.0.0.1:9/mcp" };
+    refusedOverRest(await admin.request("POST", "/api/mcp-servers", { name: "shell", command: "sh" }), "invalid_mcp_server");
+    expect((await admin.request("POST", "/api/mcp-servers", docs)).status).toBe(201);
+    refusedOverRest(await admin.request("POST", "/api/mcp-servers", docs), "mcp_server_exists");
+    refusedOverRest(await admin.request("DELETE", "/api/mcp-servers/nothing"), "unknown_mcp_server");
+
     refusedOverRest(await admin.request("GET", "/api/workflows/nothing"), "unknown_workflow");
     refusedOverRest(await admin.request("POST", "/api/workflows/ticket/runs", { input: { orderId: 7 } }), "invalid_input");
     refusedOverRest(await admin.request("POST", "/api/workflows/odd-schema/runs", { input: {} }), "invalid_workflow");

@@ -42,6 +42,20 @@ export const ToolInfo = z.object({ name: z.string().min(1), description: z.strin
 export type ToolInfo = z.infer<typeof ToolInfo>;
 
 /** Who the token belongs to; only the admin may change the team. */
+/** An MCP server as GET /api/mcp-servers lists it: its state and the tools agents may be given. */
+export const McpServerInfo = z.object({
+  name: z.string().min(1),
+  transport: z.string().default("http"),
+  source: z.string().default("api"),
+  target: z.string().default(""),
+  headers: z.array(z.string()).default([]),
+  state: z.string().default("unknown"),
+  reason: z.string().optional(),
+  tools: z.array(z.object({ name: z.string(), description: z.string().default("") })).default([]),
+  lastError: z.object({ message: z.string(), at: z.string() }).optional(),
+});
+export type McpServerInfo = z.infer<typeof McpServerInfo>;
+
 export const Identity = z.object({ user: z.string(), admin: z.boolean() });
 export type Identity = z.infer<typeof Identity>;
 
@@ -110,6 +124,9 @@ export interface SwitchboardApi {
   listEvents(conversationId: string, after?: string, signal?: AbortSignal): Promise<Event[]>;
   listAgents(signal?: AbortSignal): Promise<AgentSummary[]>;
   listTools(signal?: AbortSignal): Promise<ToolInfo[]>;
+  listMcpServers(signal?: AbortSignal): Promise<McpServerInfo[]>;
+  /** Adds a streamable-HTTP MCP server (admin); 400 `invalid_mcp_server` names the fields, 409 a taken name. */
+  addMcpServer(server: { name: string; url: string; headers: Record<string, string> }): Promise<void>;
   me(signal?: AbortSignal): Promise<Identity>;
   createAgent(spec: AgentSpecInput): Promise<void>;
   /** Sends the whole definition: the server replaces the agent with it. */
@@ -226,6 +243,12 @@ export function createApi(token: string, fetchImpl: typeof fetch = (input, init)
     },
     async listTools(signal) {
       return parseEach(ToolInfo, field(await request("GET", "/api/tools", undefined, signal), "tools"));
+    },
+    async listMcpServers(signal) {
+      return parseEach(McpServerInfo, field(await request("GET", "/api/mcp-servers", undefined, signal), "servers"));
+    },
+    async addMcpServer(server) {
+      await request("POST", "/api/mcp-servers", server);
     },
     async me(signal) {
       const parsed = Identity.safeParse(await request("GET", "/api/me", undefined, signal));

@@ -216,6 +216,8 @@ export function describeFailure(code: RunFailureCode): string {
       return "The language model could not be reached or kept failing.";
     case "agent_unavailable":
       return "The agent it needed is not available.";
+    case "remote_agent":
+      return "The remote agent it works through could not be reached, failed, or took too long.";
     case "internal":
       return "Something went wrong inside Switchboard.";
   }

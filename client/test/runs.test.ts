@@ -60,7 +60,7 @@ it("says a run waits on a slow model until the run logs anything else", () => {
 });
 
 it("describes every failure code in words", () => {
-  for (const code of ["step_limit", "token_budget", "model_error", "agent_unavailable", "internal"] as const) {
+  for (const code of ["step_limit", "token_budget", "model_error", "agent_unavailable", "remote_agent", "internal"] as const) {
     expect(describeFailure(code).length).toBeGreaterThan(10);
   }
 });

@@ -2,6 +2,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { Queues } from "../../platform/queues.js";
 import type { AgentRegistry } from "../../platform/agent-registry.js";
+import type { McpServerStore } from "../../platform/mcp-servers.js";
 import { AgentName, MANAGER } from "../../shared/agent-name.js";
 import { AgentSpecInput, referenceProblems, type AgentSpec } from "../../shared/agent-spec.js";
 import type { AgentView } from "../../shared/api.js";
@@ -12,7 +13,14 @@ import type { RateLimits } from "../rate-limits.js";
 const RestoreInput = z.object({ n: z.number().int().positive() }).strict();
 
 /** The team through the API: anyone may read it; only the admin may change it. */
-export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; defaultModel: string; limits: RateLimits }): Router {
+export function agentRoutes(deps: {
+  registry: AgentRegistry;
+  queues: Queues;
+  defaultModel: string;
+  limits: RateLimits;
+  /** Where the MCP servers are known, so a spec may name `<server>_*`. */
+  mcpServers?: McpServerStore;
+}): Router {
   const router = Router();
 
   const view = async (spec: AgentSpec): Promise<AgentView> => ({
@@ -38,8 +46,8 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
   /** Schema check, then what the spec names must exist: tools offered by agents processes, agents of the team. */
   const validated = async (body: unknown) => {
     const spec = parseInput(AgentSpecInput, body ?? {}, "invalid_agent");
-    const [agents, tools] = await Promise.all([deps.registry.list(), deps.registry.tools()]);
-    const problems = referenceProblems(spec, { agents: agents.map((a) => a.name), tools: tools.map((t) => t.name) });
+    const [agents, tools, mcpServers] = await Promise.all([deps.registry.list(), deps.registry.tools(), mcpServerNames(deps.mcpServers)]);
+    const problems = referenceProblems(spec, { agents: agents.map((a) => a.name), tools: tools.map((t) => t.name), mcpServers });
     if (problems.length > 0) throw new SwitchboardError("invalid_agent", problems.join("\n"));
     return spec;
   };
@@ -74,7 +82,9 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
     if (spec.name !== current.name) throw new SwitchboardError("invalid_agent", "name: an agent cannot be renamed; create a new one instead.");
     if (spec.name === MANAGER && !spec.enabled) throw new SwitchboardError("protected", "The manager cannot be disabled: every message reaches it first.");
     await countChange(response.locals);
-    response.json(await view(await deps.registry.put(spec, "api", { by: response.locals.identity.user })));
+    // A remote agent's link comes from its catalog file only: a change through the API keeps it.
+    const saved = current.remote ? { ...spec, remote: current.remote } : spec;
+    response.json(await view(await deps.registry.put(saved, "api", { by: response.locals.identity.user })));
   });
 
   router.delete("/agents/:name", async (request, response) => {
@@ -106,8 +116,9 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
     const entry = history.find((candidate) => candidate.n === n);
     if (!entry) throw new SwitchboardError("invalid_agent", `n: agent "${name}" has no definition ${n} (kept: ${history.map((e) => e.n).join(", ")}).`);
     if (entry.change === "deleted") throw new SwitchboardError("invalid_agent", `n: definition ${n} records the agent's deletion; restore the one before it.`);
-    const { v: _v, source: _source, origin: _origin, updatedAt: _updatedAt, ...fields } = entry.spec;
-    const spec = await validated(fields);
+    const { v: _v, source: _source, origin: _origin, updatedAt: _updatedAt, remote, ...fields } = entry.spec;
+    // A remote agent's link was written by its catalog file, not sent through the API: it comes back as it was.
+    const spec = { ...(await validated(fields)), ...(remote ? { remote } : {}) };
     const change = { by: response.locals.identity.user, restoredFrom: n };
     await countChange(response.locals);
     const current = await deps.registry.get(name);
@@ -125,4 +136,11 @@ export function agentRoutes(deps: { registry: AgentRegistry; queues: Queues; def
   });
 
   return router;
+}
+
+/** Every MCP server known: reported by an agents process (the catalog's among them) or added through the API. */
+async function mcpServerNames(store: McpServerStore | undefined): Promise<string[]> {
+  if (!store) return [];
+  const [states, stored] = await Promise.all([store.states(), store.list()]);
+  return [...new Set([...states.map((state) => state.name), ...stored.map((server) => server.name)])];
 }

@@ -50,7 +50,12 @@ export function pacedModel(answers: string[], options: { delayMs: number }): Pac
     // Unpaced, the body is every event at once: send them one by one, holding where asked.
     const events = (await response.text()).split("\n\n").filter((event) => event !== "");
     let next = 0;
+    const signal = init?.signal ?? undefined;
     const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        // A stopped run aborts its call: the stream ends there, held or not, as a real server's does.
+        signal?.addEventListener("abort", () => controller.error(signal.reason), { once: true });
+      },
       async pull(controller) {
         const event = events[next];
         if (event === undefined) {
@@ -65,6 +70,7 @@ export function pacedModel(answers: string[], options: { delayMs: number }): Pac
           await new Promise((resolve) => setTimeout(resolve, options.delayMs));
         }
         next += 1;
+        if (signal?.aborted) return;
         controller.enqueue(encoder.encode(`${event}\n\n`));
       },
     });

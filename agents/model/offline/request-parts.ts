@@ -14,7 +14,7 @@ const REQUEST_VERBS: ReadonlySet<string> = new Set(
     "search find look lookup check research fetch show list tell explain describe define compare " +
     "summarize summarise rewrite write draft compose edit translate proofread reword paraphrase outline " +
     "create generate give send plan review analyze analyse recommend suggest shorten polish turn make format " +
-    "fix clean correct change put count simplify expand improve organize organise reformat tidy condense"
+    "fix clean correct change put count simplify expand improve organize organise reformat tidy condense echo"
   ).split(" "),
 );
 const QUESTION_WORDS: ReadonlySet<string> = new Set(

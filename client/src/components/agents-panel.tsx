@@ -7,6 +7,7 @@ import { AgentForm } from "./agent-form.js";
 import { AgentHistory } from "./agent-history.js";
 import { AgentRow } from "./agent-row.js";
 import { CloseIcon } from "./close-icon.js";
+import { McpServers } from "./mcp-servers.js";
 
 type View = { kind: "list" } | { kind: "form"; editing: AgentSummary | undefined; key: number } | { kind: "history"; name: string };
 
@@ -273,6 +274,7 @@ export const AgentsPanel = memo(function AgentsPanel({
           ))}
         </ul>
       )}
+      {view.kind === "list" && <McpServers api={api} open={open} canChange={canChange} />}
     </section>
   );
 });
