@@ -12,6 +12,7 @@ export default defineConfig({
           // The fault suite and the cluster's own tests have their own commands (npm run test:faults, test:cluster).
           exclude: ["test/faults/**", "test/cluster/**"],
           globalSetup: ["test/support/global-redis.ts"],
+          setupFiles: ["test/support/preload-heavy.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -1,6 +1,5 @@
 import type OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
-import { z } from "zod";
 import type { ConversationLog } from "../platform/conversation-log.js";
 import type { DeltaPublisher } from "../platform/delta-bus.js";
 import type { Logger } from "../platform/logger.js";
@@ -8,14 +7,16 @@ import { stopsTurn, type StopMarker } from "../platform/turn-stops.js";
 import { observeModelStep, observeRunEvent } from "../platform/metrics.js";
 import type { ChildJob } from "../platform/queues.js";
 import { recordStep } from "../platform/run-steps.js";
+import type { RecordedStep } from "../shared/run-steps.js";
 import { withSpan } from "../platform/tracing.js";
 import type { NextStep, RunPorts, Runnable } from "../runtime/next-step.js";
 import type { Config } from "../shared/config.js";
 import type { EventType, NewEvent, StepRecord } from "../shared/events.js";
 import { ChildResult, TurnJob, WORKFLOWS_QUEUE, WorkflowResult } from "../shared/jobs.js";
+import type { A2aAgents } from "./a2a/a2a-agents.js";
 import type { AgentDirectory } from "./agent-directory.js";
 import type { AgentDefinition } from "./define-agent.js";
-import type { AnyTool } from "./define-tool.js";
+import { checkArguments, type AnyTool } from "./define-tool.js";
 import { RunFailure } from "./errors.js";
 import {
   DELEGATE_TOOL,
@@ -50,6 +51,8 @@ export interface AgentLoopDeps {
   log: Logger;
   /** The conversations' stop markers: read when a run starts or resumes, and heard live while it runs. */
   stops: TurnStopsPort;
+  /** How runs of remote (A2A) agents reach them. */
+  a2a: Pick<A2aAgents, "answer">;
 }
 
 /** How a run learns that a person stopped its turn. */
@@ -150,7 +153,8 @@ export class AgentLoop implements Runnable<ChildResult> {
     return {
       v: RUN_STATE_VERSION,
       job,
-      model: agent?.model ?? this.deps.config.model.defaultModel,
+      // A remote agent calls no model of ours: its runs show where their answers come from.
+      model: agent?.remote ? `a2a ${agent.remote.card}` : (agent?.model ?? this.deps.config.model.defaultModel),
       ...(agent?.temperature !== undefined ? { temperature: agent.temperature } : {}),
       ...(agent?.maxTokens !== undefined ? { maxTokens: agent.maxTokens } : {}),
       startedAt: Date.now(),
@@ -217,7 +221,41 @@ export class AgentLoop implements Runnable<ChildResult> {
         if (next) return next;
         continue;
       }
-      await this.modelStep(state, agent, signal);
+      if (agent.remote) await this.remoteStep(state, agent.remote, signal);
+      else await this.modelStep(state, agent, signal);
+    }
+  }
+
+  /**
+   * A remote agent's whole run: the task (and, for a turn or a transfer, the conversation before it)
+   * goes to the remote A2A agent, whose reply is the answer. The remote's task id is checkpointed
+   * as soon as it is known, so an attempt after a crash asks about that task instead of sending
+   * the message again; the message id derives from the run, so a remote can tell a resend anyway.
+   */
+  private async remoteStep(state: RunState, remote: NonNullable<AgentDefinition["remote"]>, signal: AbortSignal): Promise<void> {
+    const { conversationId, runId, agent, task } = state.job;
+    const context = state.messages
+      .slice(1, -1)
+      .map((message) => `${message.role}: ${typeof message.content === "string" ? message.content : ""}`)
+      .join("\n");
+    try {
+      state.result = await this.deps.a2a.answer(remote, {
+        agent,
+        runId,
+        contextId: conversationId,
+        task,
+        context,
+        taskId: state.remoteTaskId,
+        signal,
+        onTask: async (taskId) => {
+          state.remoteTaskId = taskId;
+          await this.deps.runs.save(state);
+        },
+        onText: (text) => this.deps.deltas.publish({ conversationId, runId, agent, text }),
+      });
+    } catch (error) {
+      if (signal.aborted) throw new TurnStopped();
+      throw error;
     }
   }
 
@@ -294,8 +332,9 @@ export class AgentLoop implements Runnable<ChildResult> {
     );
     state.pendingToolCalls = turn.toolCalls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments }));
     if (turn.toolCalls.length === 0) state.result = turn.content;
-    else if (turn.content.trim() !== "") await this.emit(state, `s${step.step}:text`, { type: "message.agent", data: { text: turn.content } });
-    await this.deps.runs.save(state, recorded);
+    // The text beside tool calls is logged with the checkpoint that records the step.
+    if (turn.toolCalls.length > 0 && turn.content.trim() !== "") await this.emit(state, `s${step.step}:text`, { type: "message.agent", data: { text: turn.content } }, { step: recorded });
+    else await this.deps.runs.save(state, { step: recorded });
   }
 
   /**
@@ -364,24 +403,24 @@ export class AgentLoop implements Runnable<ChildResult> {
       await this.recordToolOutcome(state, call, { ok: false, error: `There is no tool named "${call.name}"; use one of: ${known}.` }, 0);
       return undefined;
     }
-    const parsed = tool.parameters.safeParse(args);
-    if (!parsed.success) {
-      await this.recordToolOutcome(state, call, { ok: false, error: `Invalid arguments for ${tool.name}: ${z.prettifyError(parsed.error)}` }, 0);
+    const parsed = checkArguments(tool, args);
+    if (!parsed.ok) {
+      await this.recordToolOutcome(state, call, { ok: false, error: `Invalid arguments for ${tool.name}: ${parsed.error}` }, 0);
       return undefined;
     }
     if (tool.needsApproval) {
       const approvalId = `${state.job.runId}.${call.id}`;
       const decision = await ports.decision(approvalId);
-      if (!decision) return this.askApproval(state, tool, approvalId, parsed.data);
+      if (!decision) return this.askApproval(state, tool, approvalId, parsed.value);
       if (decision.decision === "reject") {
         const why = decision.comment ? `: ${decision.comment}` : "";
         await this.recordToolOutcome(state, call, { ok: false, error: `${decision.by} rejected this call of ${tool.name}${why}. Do not retry it; tell the user.` }, 0);
         return undefined;
       }
     }
-    if (tool.workflow) return this.startWorkflow(state, call, tool.workflow, parsed.data);
+    if (tool.workflow) return this.startWorkflow(state, call, tool.workflow, parsed.value);
     const started = performance.now();
-    const outcome = await this.invoke(tool, parsed.data, state, call);
+    const outcome = await this.invoke(tool, parsed.value, state, call);
     await this.recordToolOutcome(state, call, outcome, performance.now() - started);
     return undefined;
   }
@@ -427,7 +466,6 @@ export class AgentLoop implements Runnable<ChildResult> {
       latencyMs: Math.round(latencyMs * 100) / 100,
       ...(outcome.ok ? { ok: true, result: outcome.result } : { ok: false, error: outcome.error }),
     };
-    await this.emit(state, `${call.id}:result`, { type: "tool.result", data });
     state.messages.push({
       role: "tool",
       tool_call_id: call.id,
@@ -435,7 +473,7 @@ export class AgentLoop implements Runnable<ChildResult> {
     });
     state.pendingToolCalls.shift();
     state.status = "running";
-    await this.deps.runs.save(state);
+    await this.emit(state, `${call.id}:result`, { type: "tool.result", data }, {});
   }
 
   private async handoff(state: RunState, agent: AgentDefinition, call: PendingCall): Promise<Next | undefined> {
@@ -554,16 +592,17 @@ export class AgentLoop implements Runnable<ChildResult> {
       return { agent: child.name, task: child.task, status: "failed" as const, result: `${child.name} could not finish this task (its job failed).` };
     });
     const content = waiting.kind === "workflow" ? JSON.stringify(results[0]) : JSON.stringify(results);
-    if (waiting.kind === "workflow") {
-      await this.emit(state, `${waiting.toolCallId}:result`, {
-        type: "tool.result",
-        data: { toolCallId: waiting.toolCallId, tool: waiting.tool, ok: results[0]?.status === "completed", result: results[0], latencyMs: 0 },
-      });
-    }
     state.messages.push({ role: "tool", tool_call_id: waiting.toolCallId, content });
     state.waiting = undefined;
     state.status = "running";
-    await this.deps.runs.save(state);
+    if (waiting.kind === "workflow") {
+      await this.emit(
+        state,
+        `${waiting.toolCallId}:result`,
+        { type: "tool.result", data: { toolCallId: waiting.toolCallId, tool: waiting.tool, ok: results[0]?.status === "completed", result: results[0], latencyMs: 0 } },
+        {},
+      );
+    } else await this.deps.runs.save(state);
     return undefined;
   }
 
@@ -582,10 +621,8 @@ export class AgentLoop implements Runnable<ChildResult> {
         }
       }
     }
-    await this.emit(state, "completed", { type: "run.completed", data: { outcome, ...totals(state) } });
-    await this.returnToParent(state, "completed", result);
     state.status = "completed";
-    await this.deps.runs.save(state);
+    await this.end(state, ["completed", { type: "run.completed", data: { outcome, ...totals(state) } }], this.returned(state, "completed", result));
     return finished(state);
   }
 
@@ -596,49 +633,65 @@ export class AgentLoop implements Runnable<ChildResult> {
    */
   private async cancel(state: RunState, marker: StopMarker, partialText = ""): Promise<Next> {
     this.deps.log.info({ runId: state.job.runId, by: marker.by }, "run stopped");
-    await this.emit(state, "cancelled", {
+    const cancelled: NewEvent = {
       type: "run.cancelled",
       data: { by: marker.by, reason: marker.reason, ...(partialText.trim() ? { partialText } : {}), ...totals(state) },
-    });
+    };
     state.status = "cancelled";
     state.result = `Stopped by ${marker.by}.`;
     state.pendingToolCalls = [];
     state.waiting = undefined;
     state.handOff = undefined;
-    await this.deps.runs.save(state);
+    await this.end(state, ["cancelled", cancelled]);
     return finished(state);
   }
 
   private async fail(state: RunState, failure: RunFailure): Promise<Next> {
     this.deps.log.warn({ runId: state.job.runId, code: failure.code, reason: failure.message }, "run failed");
-    await this.emit(state, "failed", { type: "run.failed", data: { code: failure.code, reason: failure.message, ...totals(state) } });
-    await this.returnToParent(state, "failed", failure.message);
+    const failed: NewEvent = { type: "run.failed", data: { code: failure.code, reason: failure.message, ...totals(state) } };
     state.status = "failed";
     state.result = failure.message;
-    await this.deps.runs.save(state);
+    await this.end(state, ["failed", failed], this.returned(state, "failed", failure.message));
     return finished(state);
   }
 
   /** A delegated run tells the log it has handed its result back, as soon as it has one. */
-  private async returnToParent(state: RunState, status: "completed" | "failed", result: string): Promise<void> {
+  private returned(state: RunState, status: "completed" | "failed", result: string): [key: string, event: NewEvent] | undefined {
     const { job } = state;
     const parent = job.chain.at(-2);
-    if (job.mode !== "delegate" || parent === undefined) return;
-    await this.emit(state, "return", {
-      type: "handoff.return",
-      data: { from: job.agent, to: parent, childRunId: job.runId, status, result },
-    });
+    if (job.mode !== "delegate" || parent === undefined) return undefined;
+    return ["return", { type: "handoff.return", data: { from: job.agent, to: parent, childRunId: job.runId, status, result } }];
   }
 
-  /** Appends an event whose key is unique within the run, so a retried step does not log it twice. */
-  private async emit(state: RunState, key: string, event: NewEvent): Promise<void> {
+  /** Logs the run's last events, the last of them with its final checkpoint in one atomic step. */
+  private async end(state: RunState, ended: [key: string, event: NewEvent], returned?: [key: string, event: NewEvent]): Promise<void> {
+    if (returned) await this.emit(state, ...ended);
+    const [key, event] = returned ?? ended;
+    await this.emit(state, key, event, {});
+  }
+
+  /**
+   * Appends an event whose key is unique within the run, so a retried step does not log it twice.
+   * With `checkpoint`, the run's checkpoint (as `state` is now, with the model step recorded if
+   * given) is written in the same atomic step: one round trip, and a retry finds both or neither.
+   */
+  private async emit(state: RunState, key: string, event: NewEvent, checkpoint?: { step?: RecordedStep }): Promise<void> {
     const { conversationId, runId, agent } = state.job;
-    const appended = await this.deps.conversationLog.append(conversationId, { ...event, agent, runId } as NewEvent, `${runId}:${key}`);
+    const stamped = { ...event, agent, runId } as NewEvent;
+    const ends = event.type === "run.completed" || event.type === "run.failed" || event.type === "run.cancelled";
+    const appended = checkpoint
+      ? await this.deps.runs.save(state, {
+          ...checkpoint,
+          event: { event: stamped, key: `${runId}:${key}` },
+          // Nothing of an ended run's streamed text is kept, in the same step.
+          writes: ends ? this.deps.deltas.endWrites(conversationId, runId) : [],
+        })
+      : await this.deps.conversationLog.append(conversationId, stamped, `${runId}:${key}`);
     // Counted when first written: the same event again (a retried step) is not a second run.
     if (appended.created) observeRunEvent(state.job, event.type);
     // The text kept for clients joining mid-answer: what this event now holds (or withdraws) goes.
     if (event.type === "message.agent" || event.type === "run.retrying") await this.deps.deltas.logged(conversationId, runId, agent, appended.event.id);
-    if (event.type === "run.completed" || event.type === "run.failed" || event.type === "run.cancelled") await this.deps.deltas.ended(conversationId, runId);
+    if (ends && !checkpoint) await this.deps.deltas.ended(conversationId, runId);
   }
 }
 

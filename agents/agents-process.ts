@@ -15,9 +15,13 @@ import { TurnStops, type StopMarker } from "../platform/turn-stops.js";
 import type { Config } from "../shared/config.js";
 import { keys as keyNames, type Keys } from "../shared/keys.js";
 import type { AgentDirectory } from "./agent-directory.js";
+import { A2aAgents, describeFromCards } from "./a2a/a2a-agents.js";
 import { AgentLoop } from "./agent-loop.js";
 import { AgentWorkers } from "./agent-workers.js";
 import { readCatalog } from "./catalog.js";
+import { readMcpServers } from "./mcp/catalog-servers.js";
+import { McpServers } from "./mcp/mcp-servers.js";
+import { McpServerStore } from "../platform/mcp-servers.js";
 import type { AgentDefinition } from "./define-agent.js";
 import type { AnyTool } from "./define-tool.js";
 import { createModelClient } from "./model/model-client.js";
@@ -31,6 +35,8 @@ export interface RunningAgents extends AgentsHealthSource {
   workers: AgentWorkers;
   /** The /health, /ready and /metrics listener (`SWITCHBOARD_AGENTS_PORT`), when asked for one. */
   ops: OpsListener | undefined;
+  /** The MCP servers this process connects to, and their tools. */
+  mcp: McpServers;
   close(): Promise<void>;
 }
 
@@ -124,9 +130,19 @@ export async function startAgents(options: {
   const registry = new AgentRegistry(redis, keys, log);
   await registry.publishTools(toolSummaries(tools));
   const catalog = options.catalogDir ? await readCatalog(options.catalogDir) : { entries: [], problems: [] };
-  await seedRegistry({ registry, code, catalog, tools, log });
+  const a2a = new A2aAgents(log);
+  await describeFromCards(catalog.entries, a2a, log);
+  const remoteHeaders = new Map(catalog.entries.flatMap((entry) => (entry.remote ? [[entry.spec.name, entry.remote.headers] as const] : [])));
+  // MCP servers connect before the team is checked, so their tools are known and published by then.
+  const mcpCatalog = options.catalogDir ? await readMcpServers(options.catalogDir) : { servers: [], problems: [] };
+  catalog.problems.push(...mcpCatalog.problems);
+  const mcpStore = new McpServerStore(redis, keys, log);
+  const mcp = new McpServers(mcpStore, registry, log, PROCESS_NAME);
+  await mcp.start(mcpCatalog.servers);
+  const mcpServers = [...new Set([...mcpCatalog.servers.map((server) => server.name), ...(await mcpStore.states()).map((state) => state.name)])];
+  await seedRegistry({ registry, code, catalog, tools, mcpServers, log });
 
-  const directory = new RegistryDirectory(registry, tools, log);
+  const directory = new RegistryDirectory(registry, tools, log, remoteHeaders, mcp);
   await directory.refresh();
   const queues = new Queues(redis, keys, queueLayout(config));
   const conversationLog = new ConversationLog(redis, keys, log, config.retention);
@@ -150,7 +166,7 @@ export async function startAgents(options: {
   const host = <R>(runnable: Runnable<R>) => new RunHost(runnable, queues, approvals, (id) => conversations.owner(id));
   const turnStops = new TurnStops(redis, keys);
   const stops = { read: (id: string) => turnStops.read(id), watch: (id: string, onStop: (marker: StopMarker) => void) => turnStops.watch(subscriber, id, onStop) };
-  const agentHost = host(new AgentLoop({ ...services, runs: new RunStore(redis, keys), stops }));
+  const agentHost = host(new AgentLoop({ ...services, runs: new RunStore(redis, keys, conversationLog), stops, a2a }));
   const team = new AgentWorkers(workerConnection, queues.prefixes(), (job, token) => agentHost.process(job, token), config, log);
   workers = team;
   const fixedQueues: string[] = [];
@@ -179,7 +195,11 @@ export async function startAgents(options: {
     }
   });
   subscriber.onResubscribed(() => void sync(true));
-  const timer = setInterval(() => void sync(true), RESYNC_MS);
+  await subscriber.subscribe(keys.mcpServersChanged(), () => void mcp.sync());
+  const timer = setInterval(() => {
+    void sync(true);
+    void mcp.sync();
+  }, RESYNC_MS);
   timer.unref();
   // The queue gauge of /metrics: every agent's queue and the hosted ones (workflows).
   const unregisterQueues = registerQueueSource(config.prefix, () =>
@@ -194,6 +214,7 @@ export async function startAgents(options: {
   let closing: Promise<void> | undefined;
   return {
     workers: team,
+    mcp,
     ops,
     health,
     ready,
@@ -204,6 +225,7 @@ export async function startAgents(options: {
         unregisterQueues();
         clearInterval(timer);
         await subscriber.close();
+        await mcp.close();
         await syncing;
         const left = await team.close(config.workers.drainMs);
         await queues.close();

@@ -1,8 +1,9 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { z } from "zod";
-import { StepRecord, Usage } from "../shared/events.js";
+import { StepRecord, Usage, type NewEvent } from "../shared/events.js";
 import { TurnJob, WorkflowJob } from "../shared/jobs.js";
 import type { Keys } from "../shared/keys.js";
+import type { Appended, ConversationLog, Write } from "../platform/conversation-log.js";
 import type { RedisClient } from "../platform/redis.js";
 import { RunSteps } from "../platform/run-steps.js";
 import type { RecordedStep } from "../shared/run-steps.js";
@@ -50,6 +51,8 @@ export const RunState = z.object({
   /** The run a transfer handed the conversation to; added again if the run is retried after it finished. */
   handOff: TurnJob.optional(),
   result: z.string().optional(),
+  /** A remote agent's run: the task the remote created for it, asked about again on a retry before anything is resent. */
+  remoteTaskId: z.string().optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 
@@ -60,6 +63,7 @@ export class RunStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
+    private readonly conversationLog: ConversationLog,
   ) {}
 
   async load(conversationId: string, runId: string): Promise<RunState | undefined> {
@@ -69,20 +73,22 @@ export class RunStore {
   }
 
   /**
-   * Checkpoints the run, and in the same transaction (one round trip, one slot) records the model
-   * step just finished, if any; a finished run's recorded steps expire with its checkpoint.
+   * Checkpoints the run and, in the same script (one round trip, one slot), records the model step
+   * just finished, appends the event that reports the new state (once per key, as every event) and
+   * makes `writes` of the conversation's; a finished run's recorded steps expire with its
+   * checkpoint. Returns the event as appended.
    */
-  async save(state: RunState, step?: RecordedStep): Promise<void> {
+  save(state: RunState, also: { step?: RecordedStep; event: { event: NewEvent; key: string }; writes?: Write[] }): Promise<Appended>;
+  save(state: RunState, also?: { step?: RecordedStep; writes?: Write[] }): Promise<void>;
+  async save(state: RunState, also: { step?: RecordedStep; event?: { event: NewEvent; key: string }; writes?: Write[] } = {}): Promise<Appended | void> {
     const { conversationId, runId } = state.job;
-    const key = this.keys.run(conversationId, runId);
     const finished = state.status === "completed" || state.status === "failed" || state.status === "cancelled";
-    const multi = this.redis.multi();
-    if (finished) multi.set(key, JSON.stringify(state), "EX", FINISHED_TTL_SECONDS);
-    else multi.set(key, JSON.stringify(state));
-    if (step) RunSteps.write(multi, this.keys, conversationId, runId, step);
-    if (finished) RunSteps.expire(multi, this.keys, conversationId, runId, FINISHED_TTL_SECONDS);
-    const replies = await multi.exec();
-    const failed = replies?.find(([error]) => error !== null)?.[0];
-    if (failed) throw failed;
+    const writes: Write[] = [
+      { op: "set", key: this.keys.run(conversationId, runId), value: JSON.stringify(state), ...(finished ? { ttlSeconds: FINISHED_TTL_SECONDS } : {}) },
+      ...(also.step ? [RunSteps.write(this.keys, conversationId, runId, also.step)] : []),
+      ...(finished ? [RunSteps.expire(this.keys, conversationId, runId, FINISHED_TTL_SECONDS)] : []),
+      ...(also.writes ?? []),
+    ];
+    return this.conversationLog.appendWriting(conversationId, also.event?.event, also.event?.key ?? "", writes);
   }
 }

@@ -17,6 +17,7 @@ export async function loadSpecialists(dir: string): Promise<AgentDefinition[]> {
     throw error;
   }
   const agents: AgentDefinition[] = [];
+  if (names.some((name) => name.endsWith(".ts"))) await loadTypeScript();
   for (const name of names) {
     const file = path.resolve(dir, name);
     const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
@@ -29,6 +30,17 @@ export async function loadSpecialists(dir: string): Promise<AgentDefinition[]> {
     }
   }
   return agents;
+}
+
+/**
+ * Compiled Switchboard (dist/, `npm start`) runs on plain Node, which cannot load TypeScript: tsx's
+ * loader is registered for the specialists then. Under tsx or the test runner this module is
+ * TypeScript itself, and TypeScript already loads.
+ */
+async function loadTypeScript(): Promise<void> {
+  if (import.meta.url.endsWith(".ts")) return;
+  const { register } = await import("tsx/esm/api");
+  register();
 }
 
 function isAgent(value: unknown): value is AgentDefinition {

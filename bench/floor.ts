@@ -1,16 +1,7 @@
 import { FlowProducer, Queue, WaitingChildrenError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 
-/** The raw BullMQ hop on the same Redis: add a job → the worker starts processing it. */
-export async function bullmqHop(connection: Redis, workerConnection: Redis, prefix: string, samples: number): Promise<number[]> {
-  const hopper = await openBullmqHop(connection, workerConnection, prefix);
-  const latencies: number[] = [];
-  for (let i = 0; i < samples; i++) latencies.push(await hopper.hop());
-  await hopper.close();
-  return latencies;
-}
-
-/** The same hop, one at a time, so it can be interleaved with other measurements in one window. */
+/** The raw BullMQ hop on the same Redis (add a job → the worker starts processing it), one at a time, so it can be interleaved with other measurements in one window. */
 export async function openBullmqHop(connection: Redis, workerConnection: Redis, prefix: string): Promise<{ hop(): Promise<number>; close(): Promise<void> }> {
   const queue = new Queue("floor", { connection, prefix });
   const started = new Map<string, number>();
@@ -129,4 +120,40 @@ export async function streamHop(writer: Redis, reader: Redis, key: string, sampl
   }
   await writer.del(key);
   return latencies;
+}
+
+/**
+ * The floor a turn is compared with: two bare BullMQ hops in a row, as a turn takes two (the
+ * manager's run job, then the specialist's). A job added to the first queue is processed by a
+ * worker that adds one to the second; the second worker's start ends the chain. Both workers run
+ * at `concurrency`, the agents' default; `chain()` runs one and resolves with its time.
+ */
+export async function openTwoHopFloor(connection: Redis, workerConnection: Redis, prefix: string, concurrency: number): Promise<{ chain(): Promise<number>; close(): Promise<void> }> {
+  const first = new Queue("hop1", { connection, prefix });
+  const second = new Queue("hop2", { connection, prefix });
+  const waiters = new Map<string, () => void>();
+  const workers = [
+    new Worker("hop1", async (job) => void (await second.add("hop", job.data, { jobId: job.id ?? "", removeOnComplete: true })), { connection: workerConnection, prefix, concurrency }),
+    new Worker("hop2", async (job) => waiters.get(job.id ?? "")?.(), { connection: workerConnection, prefix, concurrency }),
+  ];
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  let count = 0;
+  return {
+    chain: async () => {
+      const id = `c${count++}`;
+      const done = new Promise<void>((resolve) => waiters.set(id, resolve));
+      const start = performance.now();
+      await first.add("hop", { i: count }, { jobId: id, removeOnComplete: true });
+      await done;
+      waiters.delete(id);
+      return performance.now() - start;
+    },
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+      for (const queue of [first, second]) {
+        await queue.obliterate({ force: true });
+        await queue.close();
+      }
+    },
+  };
 }

@@ -1,11 +1,12 @@
 // First: it starts OpenTelemetry, when configured, before anything else loads.
 import "./tracing.js";
-import { startConfiguredAgents } from "./configured-agents.js";
 import { connectTarget, loadConfiguration, onShutdown, run } from "./bootstrap.js";
 
 /** `npm run start:agents`: the agent workers alone; run as many as the load needs. */
 run(async () => {
   const { config, log } = loadConfiguration();
+  // Loaded after the settings are checked: a bad one fails at once, before the team's libraries load.
+  const { startConfiguredAgents } = await import("./configured-agents.js");
   const redis = await connectTarget(config, log);
   const agents = await startConfiguredAgents(config, redis.target, log, { opsPort: config.agentsPort });
   onShutdown(log, async () => {

@@ -3,13 +3,14 @@ import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import dotenv from "dotenv";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { Approval } from "../shared/approval.js";
 import type { Event, Usage } from "../shared/events.js";
 import { turnFinished } from "../shared/turn-status.js";
 
 /**
  * `npm run chat -- "question"`: a terminal client over the public REST contract. It posts the
- * message and prints the team's events as they arrive. With no question it keeps a conversation
+ * message and prints the team's events as they arrive (server-sent events, one request per follow). With no question it keeps a conversation
  * open and reads one message per line.
  *
  * `npm run chat -- --workflow <name> '<json input>'` starts a workflow run and follows it step by
@@ -154,18 +155,67 @@ function clip(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/**
+ * Follows the conversation's events after `after` over server-sent events, handing each to `handle`
+ * until it says the wait is over. A dropped stream is resumed after the last event received
+ * (`Last-Event-ID`), so nothing is missed or printed twice. `expired` is asked every second, and
+ * ends the wait with its message.
+ */
+async function follow(conversationId: string, after: string, handle: (event: Event) => "done" | "more", expired: () => string | undefined): Promise<void> {
+  let cursor = after;
+  for (let failures = 0; ; ) {
+    const aborter = new AbortController();
+    let outcome: { done: true } | { problem: string } | undefined;
+    const clock = setInterval(() => {
+      const problem = expired();
+      if (problem === undefined) return;
+      outcome = { problem };
+      aborter.abort();
+    }, 1000);
+    try {
+      const response = await fetch(`${baseUrl}/api/conversations/${conversationId}/events/stream`, {
+        headers: { authorization: `Bearer ${token ?? ""}`, accept: "text/event-stream", "last-event-id": cursor },
+        signal: aborter.signal,
+      });
+      if (!response.ok || !response.body) {
+        const payload = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+        throw new ChatError(`${response.status}: ${payload.error?.message ?? "request failed"}`);
+      }
+      failures = 0;
+      const messages = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+      for await (const message of messages) {
+        const event = JSON.parse(message.data) as Event;
+        cursor = message.id ?? event.id;
+        if (handle(event) === "done") {
+          outcome = { done: true };
+          aborter.abort();
+          return;
+        }
+      }
+      // The server ended the stream (it restarted, or this client fell behind): resume after the cursor.
+    } catch (error) {
+      if (outcome && "done" in outcome) return;
+      if (outcome) throw new ChatError(outcome.problem);
+      if (error instanceof ChatError) throw error;
+      if (++failures >= 5) throw new ChatError(`Lost the connection to Switchboard at ${baseUrl}; the conversation id is ${conversationId}.`);
+      await new Promise((resolve) => setTimeout(resolve, 500 * failures));
+    } finally {
+      clearInterval(clock);
+    }
+  }
+}
+
 async function ask(conversationId: string, text: string): Promise<void> {
   const { eventId } = (await call("POST", `/api/conversations/${conversationId}/messages`, { text })) as { eventId: string };
   const turn: Event[] = [];
-  // Start just before our message so it is printed too, then follow the log by long polling.
-  let cursor = previousId(eventId);
   let deadline = Date.now() + timeoutMs;
   // While a person is asked to decide (from another terminal), the clock does not run.
   const open = new Set<string>();
-  while (!turnFinished(turn)) {
-    if (open.size === 0 && Date.now() > deadline) throw new ChatError(`No answer within ${values.timeout} s; the conversation id is ${conversationId}.`);
-    const { events } = (await call("GET", `/api/conversations/${conversationId}/events?after=${cursor}&wait=15000`)) as { events: Event[] };
-    for (const event of events) {
+  // Start just before our message so it is printed too.
+  await follow(
+    conversationId,
+    previousId(eventId),
+    (event) => {
       if (event.type === "approval.requested") open.add(event.data.approvalId);
       if (event.type === "approval.resolved") {
         open.delete(event.data.approvalId);
@@ -174,9 +224,10 @@ async function ask(conversationId: string, text: string): Promise<void> {
       const line = describe(event);
       if (line) process.stdout.write(`${line}\n`);
       if (event.id !== eventId) turn.push(event);
-      cursor = event.id;
-    }
-  }
+      return turnFinished(turn) ? "done" : "more";
+    },
+    () => (open.size === 0 && Date.now() > deadline ? `No answer within ${values.timeout} s; the conversation id is ${conversationId}.` : undefined),
+  );
 }
 
 /**
@@ -200,17 +251,13 @@ async function runWorkflow(name: string, rawInput: string): Promise<void> {
   const open = new Set<string>();
   // In a conversation of its own the run's events are all there is; in a named one, earlier events are skipped.
   let following = false;
-  let cursor = "0";
   let deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (open.size === 0 && Date.now() > deadline) {
-      throw new ChatError(`No news from run ${runId} within ${values.timeout} s; see GET /api/workflow-runs/${runId}.`);
-    }
-    const { events } = (await call("GET", `/api/conversations/${conversationId}/events?after=${cursor}&wait=15000`)) as { events: Event[] };
-    for (const event of events) {
-      cursor = event.id;
+  await follow(
+    conversationId,
+    "0",
+    (event) => {
       if (!following && event.type === "workflow.started" && event.runId === runId) following = true;
-      if (!following) continue;
+      if (!following) return "more";
       deadline = Date.now() + timeoutMs;
       if (event.type === "approval.requested") open.add(event.data.approvalId);
       if (event.type === "approval.resolved") open.delete(event.data.approvalId);
@@ -218,10 +265,12 @@ async function runWorkflow(name: string, rawInput: string): Promise<void> {
       if (line) process.stdout.write(`${line}\n`);
       if ((event.type === "workflow.completed" || event.type === "workflow.failed") && event.runId === runId) {
         if (event.type === "workflow.failed") process.exitCode = 1;
-        return;
+        return "done";
       }
-    }
-  }
+      return "more";
+    },
+    () => (open.size === 0 && Date.now() > deadline ? `No news from run ${runId} within ${values.timeout} s; see GET /api/workflow-runs/${runId}.` : undefined),
+  );
 }
 
 /** `--approve <id>` / `--reject <id> [comment]`: the first decision wins; a later one says who made it. */

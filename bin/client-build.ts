@@ -2,10 +2,9 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { APP_ROOT as ROOT } from "../platform/app-root.js";
 import type { Logger } from "../platform/logger.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLIENT = path.join(ROOT, "client");
 const BUILT = path.join(CLIENT, "dist", "index.html");
 /** What the built page is made of; tests and configs of the client do not make it stale. */

@@ -17,7 +17,7 @@ export async function startConfiguredAgents(
   options: { opsPort?: number | undefined } = {},
 ): Promise<RunningAgents> {
   const workflows = await loadWorkflows({ code: shippedWorkflows, tools: shippedWorkflowTools, catalogDir: config.catalogDir });
-  return startAgents({
+  const agents = await startAgents({
     config,
     redis,
     log,
@@ -27,4 +27,9 @@ export async function startConfiguredAgents(
     hosted: hostWorkflows(workflows),
     ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
   });
+  // mathjs (the calculator) and compromise (the writer, the offline model) load on first use, so the
+  // process is ready without them; once it is, they load in the background, so a first turn seldom
+  // waits. A failure here shows again, with its cause, at that first use.
+  setImmediate(() => void Promise.all([import("mathjs"), import("compromise")]).catch(() => undefined));
+  return agents;
 }

@@ -1,12 +1,13 @@
 // First: it starts OpenTelemetry, when configured, before anything else loads.
 import "./tracing.js";
-import { startServer } from "../server/server-process.js";
 import { ensureClientBuilt } from "./client-build.js";
 import { connectTarget, loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
 
 /** `npm run start:server`: the HTTP API and gateway alone; scale it out beside agents processes. */
 run(async () => {
   const { config, log } = loadConfiguration();
+  // Loaded after the settings are checked: a bad one fails at once, before the server's libraries load.
+  const { startServer } = await import("../server/server-process.js");
   await ensureClientBuilt(log);
   const redis = await connectTarget(config, log);
   const server = await startServer({ config, redis: redis.target, log });

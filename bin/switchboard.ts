@@ -1,13 +1,13 @@
 // First: it starts OpenTelemetry, when configured, before anything else loads.
 import "./tracing.js";
-import { startServer } from "../server/server-process.js";
 import { ensureClientBuilt } from "./client-build.js";
-import { startConfiguredAgents } from "./configured-agents.js";
 import { connectTarget, loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
 
 /** `npm start`: Redis (private unless REDIS_URL is set), the agents and the server in one process. */
 run(async () => {
   const { config, log } = loadConfiguration();
+  // Loaded after the settings are checked: a bad one fails at once, before the heavy libraries load.
+  const [{ startServer }, { startConfiguredAgents }] = await Promise.all([import("../server/server-process.js"), import("./configured-agents.js")]);
   await ensureClientBuilt(log);
   const redis = await connectTarget(config, log);
   const agents = await startConfiguredAgents(config, redis.target, log);

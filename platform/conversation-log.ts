@@ -44,6 +44,50 @@ redis.call('SPUBLISH', KEYS[4], (last and last[1] or '0') .. ' ' .. id .. ' ' ..
 return {id, 1, watched}
 `;
 
+/**
+ * Appends one event as the append script does (once per key; '' payload: no event), then makes
+ * the writes that follow in ARGV, in one atomic step: the state an event reports (a run's
+ * checkpoint) and the event never disagree after a crash, and both cost one round trip. KEYS: the
+ * log, its dedup index, its channel, then the written keys, all with the conversation's hash tag.
+ * ARGV: key, payload, maxlen, dedup TTL, then per write: command, argument count, KEYS index, arguments.
+ */
+const APPEND_WRITING_SCRIPT = `
+local allowed = {SET = true, HSET = true, EXPIRE = true, DEL = true, HDEL = true}
+local id, created = '', 0
+if ARGV[2] ~= '' then
+  local existing = false
+  if ARGV[1] ~= '' then existing = redis.call('HGET', KEYS[2], ARGV[1]) end
+  if existing then
+    id = existing
+  else
+    local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+    id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
+    if ARGV[1] ~= '' then
+      redis.call('HSET', KEYS[2], ARGV[1], id)
+      redis.call('EXPIRE', KEYS[2], ARGV[4])
+    end
+    redis.call('SPUBLISH', KEYS[3], (last and last[1] or '0') .. ' ' .. id .. ' ' .. ARGV[2])
+    created = 1
+  end
+end
+local i = 5
+while i <= #ARGV do
+  if not allowed[ARGV[i]] then return redis.error_reply('not a write of this script: ' .. ARGV[i]) end
+  local n = tonumber(ARGV[i + 1])
+  redis.call(ARGV[i], KEYS[tonumber(ARGV[i + 2])], unpack(ARGV, i + 3, i + 2 + n))
+  i = i + 3 + n
+end
+return {id, created}
+`;
+
+/** A write made with an event, atomically (`appendWriting`); its key must be of the event's conversation. */
+export type Write =
+  | { op: "set"; key: string; value: string; ttlSeconds?: number }
+  | { op: "hset"; key: string; field: string; value: string }
+  | { op: "expire"; key: string; seconds: number }
+  | { op: "del"; key: string }
+  | { op: "hdel"; key: string; field: string };
+
 /** How long a dedup key is remembered: far longer than any retry of a step. */
 const DEDUP_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -63,6 +107,53 @@ export class ConversationLog {
     private readonly retention: number,
   ) {
     if (!("sbAppend" in redis)) redis.defineCommand("sbAppend", { numberOfKeys: 4, lua: APPEND_SCRIPT });
+    if (!("sbAppendWriting" in redis)) redis.defineCommand("sbAppendWriting", { lua: APPEND_WRITING_SCRIPT });
+  }
+
+  /**
+   * Appends `event` (once per `key`, as `append` does; none when undefined) and makes `writes` in
+   * the same atomic step and round trip. Returns what was appended.
+   */
+  async appendWriting(conversationId: string, event: NewEvent | undefined, key: string, writes: readonly Write[]): Promise<Appended | undefined> {
+    const stored = event ? { ...event, at: event.at ?? new Date().toISOString(), v: EVENT_SCHEMA_VERSION } : undefined;
+    const written: string[] = [];
+    const index = (name: string) => {
+      const at = written.indexOf(name);
+      if (at >= 0) return String(at + 4);
+      written.push(name);
+      return String(written.length + 3);
+    };
+    const args = writes.flatMap((write): string[] => {
+      const at = index(write.key);
+      switch (write.op) {
+        case "set":
+          return write.ttlSeconds === undefined ? ["SET", "1", at, write.value] : ["SET", "3", at, write.value, "EX", String(write.ttlSeconds)];
+        case "hset":
+          return ["HSET", "2", at, write.field, write.value];
+        case "expire":
+          return ["EXPIRE", "1", at, String(write.seconds)];
+        case "del":
+          return ["DEL", "0", at];
+        case "hdel":
+          return ["HDEL", "1", at, write.field];
+      }
+    });
+    const logKeys = [this.keys.events(conversationId), this.keys.dedup(conversationId), this.keys.appended(conversationId)];
+    const [id, created] = await (this.redis as unknown as AppendWritingCommand).sbAppendWriting(
+      3 + written.length,
+      ...logKeys,
+      ...written,
+      key,
+      stored ? JSON.stringify(stored) : "",
+      this.retention,
+      DEDUP_TTL_SECONDS,
+      ...args,
+    );
+    if (!stored) return undefined;
+    // Built from a typed NewEvent: not parsed again. A retry's copy is the one logged first.
+    if (created === 1) return { event: { ...stored, id, conversationId } as Event, created: true };
+    const [existing] = await this.range(conversationId, id, id);
+    return { event: existing ?? ({ ...stored, id, conversationId } as Event), created: false };
   }
 
   /**
@@ -184,6 +275,10 @@ type AppendCommand = {
     guard: string,
     ...fields: string[]
   ): Promise<[id: string, created: number, read: string | null]>;
+};
+
+type AppendWritingCommand = {
+  sbAppendWriting(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[id: string, created: number]>;
 };
 
 export function parseEntry(

@@ -1,6 +1,7 @@
 import type { MessageDelta } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import { StreamedText } from "../shared/streamed-text.js";
+import type { Write } from "./conversation-log.js";
 import type { Logger } from "./logger.js";
 import type { RedisClient } from "./redis.js";
 
@@ -128,6 +129,19 @@ export class DeltaPublisher {
   /** The run has ended: nothing of it is kept. */
   ended(conversationId: string, runId: string): Promise<void> {
     return this.settle(conversationId, runId, "ended", "", "");
+  }
+
+  /**
+   * What `ended` does, as writes for a script that ends the run with its last event and checkpoint
+   * (`ConversationLog.appendWriting`). The run's buffered words are sent first, on the same
+   * connection, so none of them can land after those writes.
+   */
+  endWrites(conversationId: string, runId: string): Write[] {
+    this.send(bufferKey(conversationId, runId));
+    return [
+      { op: "del", key: this.keys.streamingText(conversationId, runId) },
+      { op: "hdel", key: this.keys.streaming(conversationId), field: runId },
+    ];
   }
 
   /**

@@ -1,8 +1,8 @@
-import type { ChainableCommander } from "ioredis";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { Usage } from "../shared/events.js";
 import type { Keys } from "../shared/keys.js";
 import { RECORDED_STEP_VERSION, RecordedStep, type RecordedMessage, type RecordedToolCall } from "../shared/run-steps.js";
+import type { Write } from "./conversation-log.js";
 import type { Logger } from "./logger.js";
 import type { RedisClient } from "./redis.js";
 
@@ -81,8 +81,8 @@ function textOf(content: ChatCompletionMessageParam["content"]): string {
 /**
  * The recorded model steps of agent runs: one hash per run beside its checkpoint (same hash tag,
  * same slot), one field per step number, so a step recorded twice (a retry) is still one entry.
- * The agent loop writes a step in the transaction that checkpoints it (one round trip), and the
- * hash expires with the checkpoint when the run finishes.
+ * The agent loop writes a step in the script that checkpoints it (one round trip), and the hash
+ * expires with the checkpoint when the run finishes.
  */
 export class RunSteps {
   constructor(
@@ -91,14 +91,14 @@ export class RunSteps {
     private readonly log?: Logger,
   ) {}
 
-  /** Queues the writing of `step` on a transaction of the run's slot. */
-  static write(multi: ChainableCommander, keys: Keys, conversationId: string, runId: string, step: RecordedStep): void {
-    multi.hset(keys.runSteps(conversationId, runId), String(step.step), JSON.stringify(step));
+  /** The writing of `step`, made with the run's checkpoint. */
+  static write(keys: Keys, conversationId: string, runId: string, step: RecordedStep): Write {
+    return { op: "hset", key: keys.runSteps(conversationId, runId), field: String(step.step), value: JSON.stringify(step) };
   }
 
-  /** Queues the expiry of a finished run's steps, with its checkpoint's. */
-  static expire(multi: ChainableCommander, keys: Keys, conversationId: string, runId: string, seconds: number): void {
-    multi.expire(keys.runSteps(conversationId, runId), seconds);
+  /** The expiry of a finished run's steps, with its checkpoint's. */
+  static expire(keys: Keys, conversationId: string, runId: string, seconds: number): Write {
+    return { op: "expire", key: keys.runSteps(conversationId, runId), seconds };
   }
 
   /** The run's recorded steps in order; a step whose record does not parse is left out (and logged). */

@@ -1,6 +1,6 @@
+import { createRequire } from "node:module";
 import { SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
 import type { Telemetry } from "bullmq";
-import { BullMQOtel } from "bullmq-otel";
 
 /**
  * OpenTelemetry traces of runs, model calls and queue hops. Spans are made through
@@ -40,7 +40,12 @@ export async function shutdownTracing(): Promise<void> {
  */
 export function bullmqTelemetry(): { telemetry?: Telemetry } {
   if (!started) return {};
-  return { telemetry: (telemetry ??= new BullMQOtel({ tracerName: "bullmq" })) };
+  if (!telemetry) {
+    // Loaded only with tracing on (it costs a fraction of a second at start otherwise).
+    const { BullMQOtel } = createRequire(import.meta.url)("bullmq-otel") as typeof import("bullmq-otel");
+    telemetry = new BullMQOtel({ tracerName: "bullmq" });
+  }
+  return { telemetry };
 }
 
 /**

@@ -44,6 +44,21 @@ redis.call('SPUBLISH', KEYS[2], cjson.encode({through = marker[1], by = marker[2
 return marker
 `;
 
+/**
+ * How long a conversation's stop channel stays subscribed after its last watcher ends: the runs of
+ * one turn (a handoff's next run, the next message's) follow each other within moments, and each
+ * would otherwise cost a SSUBSCRIBE and a SUNSUBSCRIBE.
+ */
+export const STOP_WATCH_LINGER_MS = 30_000;
+
+/** A channel kept subscribed while runs watch it, and for a while after. */
+interface Hold {
+  watchers: number;
+  release: NodeJS.Timeout | undefined;
+  /** The listener that keeps the subscription while no run watches; it ignores what it hears. */
+  keep: (message: string) => void;
+}
+
 type StopCommand = { sbStop(marker: string, channel: string, through: string, by: string, reason: string, at: string): Promise<(string | null)[]> };
 
 /**
@@ -52,9 +67,12 @@ type StopCommand = { sbStop(marker: string, channel: string, through: string, by
  * only makes a run streaming right now stop at once.
  */
 export class TurnStops {
+  private readonly holds = new Map<string, Hold>();
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
+    private readonly lingerMs = STOP_WATCH_LINGER_MS,
   ) {
     if (!("sbStop" in redis)) redis.defineCommand("sbStop", { numberOfKeys: 2, lua: STOP_SCRIPT });
   }
@@ -93,6 +111,36 @@ export class TurnStops {
       }
     };
     await subscriber.subscribe(channel, listener);
-    return () => subscriber.unsubscribe(channel, listener);
+    await this.hold(subscriber, channel);
+    return () => {
+      subscriber.unsubscribe(channel, listener);
+      this.release(subscriber, channel);
+    };
+  }
+
+  /** One more watcher of the channel: a pending release is called off. */
+  private async hold(subscriber: ShardedSubscriber, channel: string): Promise<void> {
+    const held = this.holds.get(channel);
+    if (held) {
+      held.watchers += 1;
+      clearTimeout(held.release);
+      held.release = undefined;
+      return;
+    }
+    const hold: Hold = { watchers: 1, release: undefined, keep: () => {} };
+    this.holds.set(channel, hold);
+    // Subscribed already (the watcher's listener): this adds a listener, not a command.
+    await subscriber.subscribe(channel, hold.keep);
+  }
+
+  /** One watcher fewer: the last one leaves the channel subscribed for `lingerMs` more. */
+  private release(subscriber: ShardedSubscriber, channel: string): void {
+    const hold = this.holds.get(channel);
+    if (!hold || --hold.watchers > 0) return;
+    hold.release = setTimeout(() => {
+      this.holds.delete(channel);
+      subscriber.unsubscribe(channel, hold.keep);
+    }, this.lingerMs);
+    hold.release.unref();
   }
 }

@@ -1,7 +1,4 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { createBullBoard } from "@bull-board/api";
-import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
-import { ExpressAdapter } from "@bull-board/express";
 import type { Queue } from "bullmq";
 import { Router, type Express, type Request, type RequestHandler } from "express";
 import { SwitchboardError } from "../shared/errors.js";
@@ -41,6 +38,27 @@ export interface QueueDashboardDeps {
  * `Authorization: Bearer <admin token>`. See docs/security.md.
  */
 export function queueDashboard(deps: QueueDashboardDeps): Router {
+  // bull-board (and its UI's Express app) loads on the first request the admin makes, not at start.
+  let board: Promise<RequestHandler> | undefined;
+  const router = Router();
+  router.use(dashboardAuth(deps));
+  router.use(async (request, response, next) => {
+    const handle = await (board ??= loadBoard(deps).catch((error: unknown) => {
+      board = undefined;
+      throw error;
+    }));
+    handle(request, response, next);
+  });
+  return router;
+}
+
+/** The bull-board app; before each request it shows the registry's queues (read at most once a second). */
+async function loadBoard(deps: QueueDashboardDeps): Promise<RequestHandler> {
+  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+    import("@bull-board/api"),
+    import("@bull-board/api/bullMQAdapter"),
+    import("@bull-board/express"),
+  ]);
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   const board = createBullBoard({
@@ -72,17 +90,13 @@ export function queueDashboard(deps: QueueDashboardDeps): Router {
     await refreshing;
   };
 
-  const router = Router();
-  router.use(dashboardAuth(deps));
-  router.use(async (_request, _response, next) => {
-    await refresh();
-    next();
-  });
   const boardApp = serverAdapter.getRouter() as Express;
   // bull-board's own Express app would add X-Powered-By, which the server never sends.
   boardApp.disable("x-powered-by");
-  router.use(boardApp);
-  return router;
+  return async (request, response, next) => {
+    await refresh();
+    boardApp(request, response, next);
+  };
 }
 
 function sign(adminToken: string, expires: number): string {

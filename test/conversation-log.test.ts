@@ -86,4 +86,20 @@ describe("conversation log", () => {
     expect((await waited).map((e) => e.type === "message.user" && e.data.text)).toEqual(["awaited"]);
     await tail.close();
   });
+  it("writes a checkpoint with its event in one step, and a retry of it logs the event once", async () => {
+    const convLog = new ConversationLog(redis, k, log, 1000);
+    const id = randomUUID();
+    const checkpoint = (value: string) => [{ op: "set" as const, key: k.run(id, "r1"), value }, { op: "hset" as const, key: k.runSteps(id, "r1"), field: "0", value: "{}" }];
+    const first = await convLog.appendWriting(id, userMessage("result"), "r1:result", checkpoint("one"));
+    const again = await convLog.appendWriting(id, userMessage("result"), "r1:result", checkpoint("two"));
+    expect(first).toMatchObject({ created: true });
+    expect(again).toMatchObject({ created: false, event: { id: first?.event.id } });
+    expect((await convLog.read(id)).map((e) => e.id)).toEqual([first?.event.id]);
+    // The writes are made either way: the retry's checkpoint is the newer one.
+    expect(await redis.get(k.run(id, "r1"))).toBe("two");
+    expect(await redis.hget(k.runSteps(id, "r1"), "0")).toBe("{}");
+    // With no event, only the writes.
+    expect(await convLog.appendWriting(id, undefined, "", [{ op: "del", key: k.run(id, "r1") }])).toBeUndefined();
+    expect(await redis.exists(k.run(id, "r1"))).toBe(0);
+  });
 });

@@ -33,7 +33,9 @@ describe("a crash between the waiting checkpoint and adding the children", () =>
     let waitingSaved = false;
     proxy = await startRedisProxy(redisPort, ({ name, args }) => {
       const key = args[0] ?? "";
-      if (name === "SET" && key.includes(conversationId) && key.includes(":run:") && (args[1] ?? "").includes('"status":"waiting"')) {
+      // The checkpoint is written by the script that appends events with it (EVALSHA, its keys and values in args).
+      const checkpoint = name === "SET" ? key.includes(conversationId) && key.includes(":run:") : (name === "EVALSHA" || name === "EVAL") && args.some((arg) => arg.includes(conversationId) && arg.includes(":run:"));
+      if (checkpoint && args.some((arg) => arg.includes('"status":"waiting"'))) {
         waitingSaved = true;
         return false;
       }

@@ -1,4 +1,4 @@
-import { all, create, type BigNumber, type MathNode, type MathType, type Unit } from "mathjs";
+import type { BigNumber, MathJsInstance, MathNode, MathType, Unit } from "mathjs";
 import { z } from "zod";
 import { defineTool } from "../define-tool.js";
 import { ToolError } from "../errors.js";
@@ -16,32 +16,14 @@ const SIGNIFICANT_DIGITS = 10;
 /** Whole numbers up to this many digits are shown exactly rather than rounded. */
 const EXACT_INTEGER_DIGITS = 15;
 
-const math = create({ ...all }, { number: "BigNumber", precision: 64 });
-// Kept before the lock-down below: the tool's own parser, which the expression cannot reach.
-const parseExpression = math.parse;
+/** A configured mathjs and its own parser, which the locked-down instance no longer offers. */
+interface Mathjs {
+  math: MathJsInstance;
+  parseExpression: MathJsInstance["parse"];
+}
 
 /** Factorials past this take seconds of CPU on BigNumbers and block the worker; no sum needs them. */
 const MAX_FACTORIAL = 10_000;
-const unboundedFactorial = math.factorial;
-const unboundedGamma = math.gamma;
-
-/** Wraps a function of one number so a model-written argument cannot tie up the event loop. */
-function bounded(name: string, compute: (n: number | BigNumber) => number | BigNumber) {
-  return math.typed(name, {
-    "number | BigNumber": (n: number | BigNumber) => {
-      if (math.larger(n, MAX_FACTORIAL)) throw new Error(`${name}() is limited to arguments up to ${MAX_FACTORIAL}`);
-      return compute(n);
-    },
-  });
-}
-
-math.import(
-  {
-    factorial: bounded("factorial", (n) => unboundedFactorial(n)),
-    gamma: bounded("gamma", (n) => unboundedGamma(n)),
-  },
-  { override: true },
-);
 
 /**
  * Functions that change the instance or evaluate text, overridden as the mathjs security guide
@@ -63,18 +45,54 @@ const DISABLED_FUNCTIONS = [
 /** Refused by name before evaluation too, with the instance-level names that cannot be overridden. */
 const REFUSED_FUNCTIONS: ReadonlySet<string> = new Set([...DISABLED_FUNCTIONS, "config", "chain"]);
 
-// Last, because it disables `import` itself.
-math.import(
-  Object.fromEntries(
-    DISABLED_FUNCTIONS.map((name) => [
-      name,
-      () => {
-        throw new Error(`${name}() is not available in a calculation`);
+let loading: Promise<Mathjs> | undefined;
+
+/** mathjs takes seconds to load, so it loads on the first calculation rather than when the process starts. */
+function loadMathjs(): Promise<Mathjs> {
+  return (loading ??= import("mathjs").then(configureMathjs, (error: unknown) => {
+    loading = undefined;
+    throw error;
+  }));
+}
+
+function configureMathjs({ all, create }: typeof import("mathjs")): Mathjs {
+  const math = create({ ...all }, { number: "BigNumber", precision: 64 });
+  // Kept before the lock-down below: the tool's own parser, which the expression cannot reach.
+  const parseExpression = math.parse;
+  const unboundedFactorial = math.factorial;
+  const unboundedGamma = math.gamma;
+
+  /** Wraps a function of one number so a model-written argument cannot tie up the event loop. */
+  const bounded = (name: string, compute: (n: number | BigNumber) => number | BigNumber) =>
+    math.typed(name, {
+      "number | BigNumber": (n: number | BigNumber) => {
+        if (math.larger(n, MAX_FACTORIAL)) throw new Error(`${name}() is limited to arguments up to ${MAX_FACTORIAL}`);
+        return compute(n);
       },
-    ]),
-  ),
-  { override: true },
-);
+    });
+
+  math.import(
+    {
+      factorial: bounded("factorial", (n) => unboundedFactorial(n)),
+      gamma: bounded("gamma", (n) => unboundedGamma(n)),
+    },
+    { override: true },
+  );
+
+  // Last, because it disables `import` itself.
+  math.import(
+    Object.fromEntries(
+      DISABLED_FUNCTIONS.map((name) => [
+        name,
+        () => {
+          throw new Error(`${name}() is not available in a calculation`);
+        },
+      ]),
+    ),
+    { override: true },
+  );
+  return { math, parseExpression };
+}
 
 /** Node types an arithmetic expression or a unit conversion is made of; anything else is refused. */
 const ALLOWED_NODES = new Set(["ConstantNode", "OperatorNode", "ParenthesisNode", "SymbolNode", "FunctionNode", "RelationalNode"]);
@@ -155,7 +173,7 @@ function refuse(input: string, problem: string): never {
 }
 
 /** Parses with mathjs and refuses every construct that is not plain arithmetic (assignments, strings, …). */
-function parseArithmetic(input: string, expression: string): MathNode {
+function parseArithmetic({ parseExpression }: Mathjs, input: string, expression: string): MathNode {
   let root: MathNode;
   try {
     root = parseExpression(expression);
@@ -205,37 +223,37 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function isUnit(value: unknown): value is Unit {
+function isUnit(math: MathJsInstance, value: unknown): value is Unit {
   return math.isUnit(value);
 }
 
 /** A whole number is shown exactly; anything else to 10 significant digits, so no float noise. */
-function formatValue(value: MathType | boolean): string {
+function formatValue(math: MathJsInstance, value: MathType | boolean): string {
   if (typeof value === "boolean") return String(value);
-  if (isUnit(value)) return math.format(value, { precision: SIGNIFICANT_DIGITS });
+  if (isUnit(math, value)) return math.format(value, { precision: SIGNIFICANT_DIGITS });
   if (math.isBigNumber(value) && value.isInteger() && value.abs().lt(10 ** EXACT_INTEGER_DIGITS)) return value.toFixed(0);
   return math.format(value, { notation: "auto", precision: SIGNIFICANT_DIGITS, lowerExp: -7, upperExp: EXACT_INTEGER_DIGITS });
 }
 
-function isResult(value: unknown): value is MathType | boolean {
+function isResult(math: MathJsInstance, value: unknown): value is MathType | boolean {
   return (
     typeof value === "boolean" ||
     typeof value === "number" ||
     math.isBigNumber(value) ||
     math.isFraction(value) ||
     math.isComplex(value) ||
-    isUnit(value)
+    isUnit(math, value)
   );
 }
 
-function evaluateTree(input: string, root: MathNode): MathType | boolean {
+function evaluateTree(math: MathJsInstance, input: string, root: MathNode): MathType | boolean {
   let value: unknown;
   try {
     value = root.compile().evaluate({});
   } catch (error) {
     return refuse(input, explainEvaluationError(messageOf(error)));
   }
-  if (!isResult(value)) refuse(input, "the result is not a number or a quantity");
+  if (!isResult(math, value)) refuse(input, "the result is not a number or a quantity");
   if (math.isBigNumber(value) && !value.isFinite()) refuse(input, "the result is not a finite number");
   return value;
 }
@@ -262,11 +280,12 @@ export interface Calculation {
 }
 
 /** Evaluates one expression or conversion; throws `ToolError` with what went wrong and an example. */
-export function calculate(input: string): Calculation {
+export async function calculate(input: string): Promise<Calculation> {
   const display = stripRequestWords(input);
   if (display === "") refuse(input, "there is no expression");
-  const root = parseArithmetic(input, normalizeExpression(input));
-  const result = formatValue(evaluateTree(input, root));
+  const mathjs = await loadMathjs();
+  const root = parseArithmetic(mathjs, input, normalizeExpression(input));
+  const result = formatValue(mathjs.math, evaluateTree(mathjs.math, input, root));
   const left = isConversion(root) ? conversionSource(display) : display;
   return { expression: input, result, answer: `${left} = ${humanizeUnits(result)}` };
 }

@@ -1,16 +1,14 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Lexer, type MarkedToken, type Tokens } from "marked";
 import MiniSearch from "minisearch";
+import { APP_ROOT } from "../../platform/app-root.js";
 import { ConfigurationError } from "../errors.js";
 import { isStopWord } from "../text/stop-words.js";
 import { stem } from "../text/terms.js";
 
-/** The repository root, found from this file rather than the working directory. */
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-/** The project's user docs, which are also the researcher's corpus. */
-export const DEFAULT_DOCS_DIR = path.join(REPO_ROOT, "docs");
+/** The project's user docs (found from the code, in source or in dist/, not the working directory), which are also the researcher's corpus. */
+export const DEFAULT_DOCS_DIR = path.join(APP_ROOT, "docs");
 
 /** Sections longer than this are cut into chunks of whole blocks, so a match quotes one idea. */
 const MAX_PASSAGE_CHARS = 800;
@@ -143,7 +141,7 @@ async function markdownFiles(dir: string): Promise<string[]> {
 
 /** How a file is cited: from the repository root when it lies inside it, else from the folder's parent. */
 function citationPath(file: string, dir: string): string {
-  const fromRoot = path.relative(REPO_ROOT, file);
+  const fromRoot = path.relative(APP_ROOT, file);
   const relative = fromRoot.startsWith("..") || path.isAbsolute(fromRoot) ? path.relative(path.dirname(dir), file) : fromRoot;
   return relative.split(path.sep).join("/");
 }

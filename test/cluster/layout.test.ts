@@ -79,10 +79,10 @@ describe("every script and transaction of the product on the cluster", () => {
     const sources = files.map((file) => readFileSync(file, "utf8"));
     const scripts = sources.flatMap((source) => [...source.matchAll(/defineCommand\("(\w+)"/g)].map((match) => match[1])).sort();
     // The next test runs each of them; a new one belongs there too.
-    expect(scripts).toEqual(["sbAgentHistory", "sbAppend", "sbDecideApproval", "sbStop", "sbStreamRead", "sbStreamText"]);
+    expect(scripts).toEqual(["sbAgentHistory", "sbAppend", "sbAppendWriting", "sbDecideApproval", "sbStop", "sbStreamRead", "sbStreamText"]);
     const transactions = files.filter((_file, index) => /\.multi\(/.test(sources[index] ?? "")).map((file) => path.relative(ROOT, file));
-    // The run checkpoint with its recorded step: the next test runs it too.
-    expect(transactions).toEqual(["agents/run-state.ts"]);
+    // The run checkpoint is a script now (sbAppendWriting); these are the interop pieces' transactions.
+    expect(transactions).toEqual(["platform/a2a-tasks.ts", "server/mcp/call-registry.ts"]);
     expect(sources.filter((source) => /\.(pipeline|eval|evalsha)\(/.test(source))).toEqual([]);
   });
 
@@ -111,13 +111,13 @@ describe("every script and transaction of the product on the cluster", () => {
           read: "cancel",
         });
         expect(read).toBe("alice");
-        // The run checkpoint and its recorded step in one transaction; a finished run's steps expire with it.
-        const runs = new RunStore(redis, keys);
+        // The run checkpoint with its recorded step, its event and a write of the conversation's in one script; a finished run's steps expire with it.
+        const runs = new RunStore(redis, keys, conversationLog);
         const job: TurnJob = { v: 1, conversationId, runId: "r1", agent: "manager", mode: "turn", task: "t", depth: 0, chain: ["manager"] };
         const usage = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
         const state: RunState = { v: RUN_STATE_VERSION, job, model: "offline", startedAt: Date.now(), status: "completed" as const, messages: [], steps: [], usage, childModelCalls: 0, childCostUsd: 0, pendingToolCalls: [] };
         const step: RecordedStep = { v: 1, step: 0, at: new Date().toISOString(), model: "offline", latencyMs: 1, sent: { messages: [], omittedMessages: 0, tools: [] }, answer: { text: "hi", toolCalls: [], finishReason: "stop", usage } };
-        await runs.save(state, step);
+        await runs.save(state, { step });
         expect((await runs.load(conversationId, "r1"))?.status).toBe("completed");
         expect(await redis.ttl(keys.runSteps(conversationId, "r1"))).toBeGreaterThan(0);
         // A stop marker and its announcement.
