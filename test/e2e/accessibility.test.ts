@@ -30,15 +30,15 @@ const PHONE = { width: 390, height: 844 };
 
 /** The page's serious and critical violations, named by view so a failure says where. */
 async function expectAccessible(page: Page, view: string): Promise<void> {
-  // Colours change with a transition (a theme switch, a hover): judge them where they end.
-  await page.evaluate(() =>
-    Promise.all(
-      document
-        .getAnimations()
-        .filter((animation) => animation instanceof CSSTransition)
-        .map((animation) => animation.finished),
-    ),
-  );
+  // Colours change with a transition (a theme switch, a hover): judge them where they end. A
+  // transition that a newer one replaces is cancelled (its promise rejects): wait for the newer one.
+  await page.evaluate(async () => {
+    for (;;) {
+      const running = document.getAnimations().filter((animation) => animation instanceof CSSTransition && animation.playState !== "finished");
+      if (running.length === 0) return;
+      await Promise.all(running.map((animation) => animation.finished.catch(() => undefined)));
+    }
+  });
   expect({ view, violations: await seriousViolations(page) }).toEqual({ view, violations: [] });
 }
 
