@@ -15,10 +15,11 @@ import { TurnStops, type StopMarker } from "../platform/turn-stops.js";
 import type { Config } from "../shared/config.js";
 import { keys as keyNames, type Keys } from "../shared/keys.js";
 import type { AgentDirectory } from "./agent-directory.js";
-import { A2aAgents, describeFromCards } from "./a2a/a2a-agents.js";
+import type { A2aAgents } from "./a2a/a2a-agents.js";
 import { AgentLoop } from "./agent-loop.js";
 import { AgentWorkers } from "./agent-workers.js";
-import { readCatalog } from "./catalog.js";
+import { readCatalog, type CatalogEntry } from "./catalog.js";
+import { RunFailure } from "./errors.js";
 import { readMcpServers } from "./mcp/catalog-servers.js";
 import { McpServers } from "./mcp/mcp-servers.js";
 import { McpServerStore } from "../platform/mcp-servers.js";
@@ -130,8 +131,7 @@ export async function startAgents(options: {
   const registry = new AgentRegistry(redis, keys, log);
   await registry.publishTools(toolSummaries(tools));
   const catalog = options.catalogDir ? await readCatalog(options.catalogDir) : { entries: [], problems: [] };
-  const a2a = new A2aAgents(log);
-  await describeFromCards(catalog.entries, a2a, log);
+  const a2a = await remoteAgents(catalog.entries, log);
   const remoteHeaders = new Map(catalog.entries.flatMap((entry) => (entry.remote ? [[entry.spec.name, entry.remote.headers] as const] : [])));
   // MCP servers connect before the team is checked, so their tools are known and published by then.
   const mcpCatalog = options.catalogDir ? await readMcpServers(options.catalogDir) : { servers: [], problems: [] };
@@ -241,4 +241,22 @@ export async function startAgents(options: {
         redis.disconnect();
       })()),
   };
+}
+
+/**
+ * The A2A client for the catalog's remote agents, their cards read. The SDK loads only when the
+ * catalog names a remote agent (they come from catalog files alone); without one, no run needs it.
+ */
+async function remoteAgents(entries: CatalogEntry[], log: Logger): Promise<Pick<A2aAgents, "answer">> {
+  if (!entries.some((entry) => entry.remote)) {
+    return {
+      answer: async () => {
+        throw new RunFailure("remote_agent", "This agent is remote, but no catalog file of this agents process declares it (kind: a2a-agent).");
+      },
+    };
+  }
+  const { A2aAgents: Client, describeFromCards } = await import("./a2a/a2a-agents.js");
+  const a2a = new Client(log);
+  await describeFromCards(entries, a2a, log);
+  return a2a;
 }

@@ -1,6 +1,5 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../platform/logger.js";
@@ -21,6 +20,17 @@ export interface ConnectionSnapshot {
   lastError?: { message: string; at: string };
   at: string;
   connections: number;
+}
+
+/** The SDK loads with the first server to connect: a team without MCP servers never pays for it. */
+let sdk: Promise<{ client: typeof import("@modelcontextprotocol/sdk/client/index.js"); stdio: typeof import("@modelcontextprotocol/sdk/client/stdio.js"); http: typeof import("@modelcontextprotocol/sdk/client/streamableHttp.js") }> | undefined;
+function loadSdk() {
+  sdk ??= Promise.all([
+    import("@modelcontextprotocol/sdk/client/index.js"),
+    import("@modelcontextprotocol/sdk/client/stdio.js"),
+    import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
+  ]).then(([client, stdio, http]) => ({ client, stdio, http }));
+  return sdk;
 }
 
 /**
@@ -57,7 +67,7 @@ export class McpConnection {
 
   /** The process id of a stdio server while it runs. */
   get pid(): number | undefined {
-    return this.transport instanceof StdioClientTransport ? (this.transport.pid ?? undefined) : undefined;
+    return this.transport && "pid" in this.transport ? ((this.transport as StdioClientTransport).pid ?? undefined) : undefined;
   }
 
   start(): void {
@@ -97,8 +107,9 @@ export class McpConnection {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const transport = this.createTransport();
-    const client = new Client(
+    const { client: clientSdk, stdio, http } = await loadSdk();
+    const transport = this.createTransport(stdio, http);
+    const client = new clientSdk.Client(
       { name: "switchboard", version: "1.0.0" },
       {
         capabilities: {},
@@ -162,15 +173,15 @@ export class McpConnection {
     this.timer.unref();
   }
 
-  private createTransport(): Transport {
+  private createTransport(stdio: typeof import("@modelcontextprotocol/sdk/client/stdio.js"), http: typeof import("@modelcontextprotocol/sdk/client/streamableHttp.js")): Transport {
     const config = this.config;
     if ("url" in config) {
-      return new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: config.headers } });
+      return new http.StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: config.headers } });
     }
-    const transport = new StdioClientTransport({
+    const transport = new stdio.StdioClientTransport({
       command: config.command,
       args: config.args,
-      env: { ...getDefaultEnvironment(), ...config.env },
+      env: { ...stdio.getDefaultEnvironment(), ...config.env },
       stderr: "pipe",
     });
     transport.stderr?.on("data", (chunk: Buffer) => this.log.debug({ mcpServer: this.name, stderr: chunk.toString().trimEnd() }, "MCP server stderr"));
