@@ -12,7 +12,7 @@ import { keys as keyNames } from "../shared/keys.js";
 import { restClient, socketClient, type BenchClient, type TurnResult } from "./clients.js";
 import { openTwoHopFloor, streamHop } from "./floor.js";
 import { pushLatency, idleClientsMemory } from "./gateway-bench.js";
-import { commandCalls, cpuMs, probeCounts, redisPid, startProduct, type ProbeCounts, type ProductProcess } from "./product.js";
+import { buildProduct, commandCalls, cpuMs, probeCounts, redisPid, startProduct, type ProbeCounts, type ProductProcess } from "./product.js";
 import { renderReport, writeSection, writeTargets, type LoadFigures, type ReportInput, type Window } from "./report.js";
 import { rssMb, summarize } from "./stats.js";
 import { workflowBench } from "./workflow-bench.js";
@@ -48,6 +48,7 @@ const log = createLogger("silent");
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const load = () => (os.loadavg()[0] ?? Number.NaN).toFixed(2);
 
+buildProduct();
 const binary = findRedisServer();
 if (!binary) throw new Error("redis-server is not installed (Debian: apt-get install redis-server)");
 const work = mkdtempSync(path.join(os.tmpdir(), "switchboard-bench-"));

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -13,13 +13,18 @@ const PROBE = path.join(ROOT, "bench", "redis-probe.mjs");
 export type Role = "agents" | "server";
 
 /**
- * How a role starts: what `npm run start:agents` / `start:server` run (`tsx bin/<role>.ts`), as
- * `node --import tsx` so that the process spawned is the one that does the work (the `tsx` CLI would
- * put a parent process in between). When production start moves to compiled JavaScript, this is
- * the one place to change.
+ * How a role starts: what `npm run start:agents` / `start:server` run, `node bin/start.mjs <role>`,
+ * which imports the compiled entry point (dist/bin/<role>.js) into its own process, so the process
+ * spawned is the one that does the work. `buildProduct()` compiles first, so no start waits for it.
  */
 export function productCommand(role: Role): string[] {
-  return ["--import", "tsx", path.join("bin", `${role}.ts`)];
+  return [path.join("bin", "start.mjs"), role];
+}
+
+/** Compiles what `npm start` runs (`npm run build:server`), before anything is timed. */
+export function buildProduct(): void {
+  const result = spawnSync("npm", ["run", "--silent", "build:server"], { cwd: ROOT, stdio: "inherit" });
+  if (result.status !== 0) throw new Error("npm run build:server failed: the bench measures the compiled product");
 }
 
 export interface ProductProcess {
