@@ -4,6 +4,7 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import dotenv from "dotenv";
 import { EventSourceParserStream } from "eventsource-parser/stream";
+import { formatCost } from "../shared/cost.js";
 import type { Approval } from "../shared/approval.js";
 import type { Event, Usage } from "../shared/events.js";
 import { turnFinished } from "../shared/turn-status.js";
@@ -70,12 +71,16 @@ async function call(method: string, route: string, body?: unknown): Promise<Reco
   return payload;
 }
 
+/** The model each run started on, so a run on the offline model reads "free" when it completes. */
+const runModels = new Map<string, string>();
+
 function describe(event: Event): string | undefined {
   const who = event.agent ?? "";
   switch (event.type) {
     case "message.user":
       return `${color(1, "you")} › ${event.data.text}`;
     case "run.started":
+      if (event.runId) runModels.set(event.runId, event.data.model);
       return color(2, `▸ ${who} is working (${event.data.mode}, model ${event.data.model})`);
     case "handoff":
       return color(36, `⇢ ${event.data.from} → ${event.data.to} (${event.data.mode}): ${event.data.reason}`);
@@ -91,7 +96,7 @@ function describe(event: Event): string | undefined {
     case "message.agent":
       return `${color(1, who)} › ${event.data.text}`;
     case "run.completed":
-      return color(2, `✓ ${who} done: ${event.data.usage.totalTokens} tokens, ${event.data.latencyMs} ms, $${event.data.costUsd.toFixed(4)}`);
+      return color(2, `✓ ${who} done: ${event.data.usage.totalTokens} tokens, ${event.data.latencyMs} ms, ${formatCost(event.data.costUsd, runModels.get(event.runId ?? ""))}`);
     case "run.failed":
       return color(31, `✗ ${who} failed (${event.data.code}): ${event.data.reason}`);
     case "run.cancelled":

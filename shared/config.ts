@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OFFLINE_MODEL } from "./cost.js";
 import { MAX_SHARDS } from "./keys.js";
 
 /** Parses an integer-valued environment variable with bounds, keeping the variable's name in errors. */
@@ -112,7 +113,7 @@ export const ConfigSchema = z
       offline: env.OPENAI_API_KEY === undefined && env.OPENAI_BASE_URL === undefined,
       defaultModel:
         env.SWITCHBOARD_MODEL ??
-        (env.OPENAI_API_KEY === undefined && env.OPENAI_BASE_URL === undefined ? "offline" : "gpt-4o-mini"),
+        (env.OPENAI_API_KEY === undefined && env.OPENAI_BASE_URL === undefined ? OFFLINE_MODEL : "gpt-4o-mini"),
       offlineDelayMs: env.OFFLINE_MODEL_DELAY_MS,
       /** A model call fails when its first token takes longer than this (a call not streamed: its whole answer). */
       firstTokenMs: env.SWITCHBOARD_MODEL_FIRST_TOKEN_MS,

@@ -125,5 +125,8 @@ describe("npm run chat", () => {
     expect(output).toContain(`you › ${QUESTION}`);
     expect(output).toMatch(/calculate/);
     expect(output).toMatch(/calculator › .*= 434/);
+    // The offline model costs nothing, and the terminal says so, as the page does.
+    expect(output).toMatch(/✓ calculator done: .*free \(offline model\)/);
+    expect(output).not.toContain("$0.0000");
   }, 120_000);
 });
