@@ -6,7 +6,7 @@ import { Queues, queueLayout } from "../platform/queues.js";
 import { connectRedis, ShardedSubscriber } from "../platform/redis.js";
 import { WorkflowRegistry } from "../platform/workflow-registry.js";
 import { WorkflowRuns } from "../platform/workflow-runs.js";
-import { newWorkflowRunId } from "../server/routes/workflows.js";
+import { newWorkflowRunId } from "../server/workflow-starts.js";
 import { keys as keyNames } from "../shared/keys.js";
 import { openBullmqHop, openFlowFloor } from "./floor.js";
 import { summarize, type Summary } from "./stats.js";

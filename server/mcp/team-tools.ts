@@ -13,8 +13,8 @@ import type { Identity } from "../auth.js";
 import { clientFacing } from "../http-error.js";
 import type { MessageIntake } from "../message-intake.js";
 import type { RateLimits } from "../rate-limits.js";
-import { newWorkflowRunId, type WorkflowRunStore } from "../routes/workflows.js";
 import type { TurnControl } from "../turn-control.js";
+import { WorkflowStarts, type WorkflowRunStore } from "../workflow-starts.js";
 import type { CallRegistry, CallTarget } from "./call-registry.js";
 
 export const ASK_TOOL = "ask_team";
@@ -62,8 +62,6 @@ const WorkflowResult = z.object({
   conversationId: z.string().describe("The conversation that holds the run's events"),
 });
 
-/** Input compiled from a workflow's JSON Schema, by version (a version's schema never changes). */
-const COMPILED_LIMIT = 256;
 
 const jsonSchema = (schema: z.ZodType, io: "input" | "output") => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
@@ -82,9 +80,10 @@ type Followed<T> = { outcome: "ended"; value: T } | { outcome: "aborted" } | { o
  */
 export class TeamTools {
   private readonly askInput: z.ZodType<{ message: string; conversationId?: string | undefined }>;
-  private readonly compiled = new Map<string, z.ZodType>();
+  private readonly starts: WorkflowStarts;
 
   constructor(private readonly deps: TeamToolsDeps) {
+    this.starts = new WorkflowStarts(deps);
     this.askInput = z
       .object({
         message: messageText(deps.maxMessageChars).describe("What to ask the team, as a user would write it in the chat"),
@@ -174,12 +173,9 @@ export class TeamTools {
     const { user } = caller.identity;
     const { address } = caller;
     const name = workflowToolName(workflow.name);
-    const parsed = this.inputSchema(workflow).safeParse(args ?? {});
+    const parsed = this.starts.inputSchema(workflow).safeParse(args ?? {});
     if (!parsed.success) return failure(`Invalid arguments for ${name}: ${z.prettifyError(parsed.error)}`);
-    await this.deps.limits.consume("workflowRuns", { user, address });
-    const { id: conversationId } = await this.deps.conversations.create(user, `Workflow: ${workflow.name}`, { automatic: true });
-    const runId = newWorkflowRunId();
-    await this.deps.runs.start({ runId, workflow: workflow.name, conversationId, owner: user, input: parsed.data });
+    const { runId, conversationId } = await this.starts.start({ workflow, input: parsed.data, owner: user, address });
     const target: CallTarget = { kind: "workflow", runId };
     const untrack = await this.deps.calls.track(user, context.requestId, target);
     try {
@@ -232,22 +228,6 @@ export class TeamTools {
       inputSchema: inputSchema as Tool["inputSchema"],
       outputSchema: jsonSchema(WorkflowResult, "output"),
     };
-  }
-
-  private inputSchema(workflow: WorkflowSummary): z.ZodType {
-    const key = `${workflow.name}@${workflow.version}`;
-    let schema = this.compiled.get(key);
-    if (!schema) {
-      try {
-        schema = z.fromJSONSchema(workflow.inputSchema as Parameters<typeof z.fromJSONSchema>[0]);
-      } catch (error) {
-        this.deps.log.error({ err: error, workflow: workflow.name }, "cannot compile the workflow's input schema");
-        throw new SwitchboardError("invalid_workflow", `The input schema of workflow "${workflow.name}" cannot be used; see the server log.`);
-      }
-      if (this.compiled.size >= COMPILED_LIMIT) this.compiled.delete(this.compiled.keys().next().value as string);
-      this.compiled.set(key, schema);
-    }
-    return schema;
   }
 
   /**

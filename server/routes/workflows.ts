@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
 import type { Conversations } from "../../platform/conversations.js";
@@ -15,18 +14,7 @@ import {
 import type { Identity } from "../auth.js";
 import { parseInput } from "../http-error.js";
 import type { RateLimits } from "../rate-limits.js";
-
-/**
- * The run store the routes need (implemented by `WorkflowRuns` in platform/workflow-runs.ts):
- * `start` records the run and enqueues its job; the rest read and cancel it.
- */
-export interface WorkflowRunStore {
-  /** `workflow` is the workflow's name; its input has been checked against the registry's schema. */
-  start(input: { runId: string; workflow: string; conversationId: string; owner: string; input: unknown }): Promise<void>;
-  view(runId: string): Promise<WorkflowRunView | undefined>;
-  list(owner: string, options?: { workflow?: string; limit?: number }): Promise<WorkflowRunLine[]>;
-  cancel(runId: string, by: string): Promise<"cancelled" | "finished" | "not_found">;
-}
+import { WorkflowStarts, type WorkflowRunStore } from "../workflow-starts.js";
 
 const RunsQuery = z.object({
   workflow: WorkflowName.optional(),
@@ -39,16 +27,6 @@ const StartBody = StartWorkflowRunBody.partial({ input: true });
 /** Run ids this server makes are `w` + 16 characters; runs started elsewhere (an agent's tool) may differ. */
 const RunId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/);
 
-/** `w` and 16 random letters or digits: safe in Redis keys and as a BullMQ job id. */
-export function newWorkflowRunId(): string {
-  let id = "";
-  while (id.length < 16) id += randomBytes(16).toString("base64url").replace(/[^a-zA-Z0-9]/g, "");
-  return `w${id.slice(0, 16)}`;
-}
-
-/** Input schemas compiled from JSON Schema, by workflow version (a version's schema never changes). */
-const COMPILED_LIMIT = 256;
-
 /** Workflows and their runs: anyone may list workflows and start runs; a run is seen by its owner and the admin. */
 export function workflowRoutes(deps: {
   registry: WorkflowRegistry;
@@ -58,7 +36,7 @@ export function workflowRoutes(deps: {
   limits: RateLimits;
 }): Router {
   const router = Router();
-  const compiled = new Map<string, z.ZodType>();
+  const starts = new WorkflowStarts(deps);
 
   const existing = async (name: string | undefined) => {
     const summary = WorkflowName.safeParse(name).success ? await deps.registry.get(name as string) : undefined;
@@ -67,21 +45,7 @@ export function workflowRoutes(deps: {
   };
 
   /** The body's `input` checked against the workflow's input schema; issues are named `input.<field>`. */
-  const inputSchema = (summary: WorkflowSummary): z.ZodType => {
-    const key = `${summary.name}@${summary.version}`;
-    let schema = compiled.get(key);
-    if (!schema) {
-      try {
-        schema = z.object({ input: z.fromJSONSchema(summary.inputSchema as Parameters<typeof z.fromJSONSchema>[0]) });
-      } catch (error) {
-        deps.log.error({ err: error, workflow: summary.name }, "cannot compile the workflow's input schema");
-        throw new SwitchboardError("invalid_workflow", `The input schema of workflow "${summary.name}" cannot be used; see the server log.`);
-      }
-      if (compiled.size >= COMPILED_LIMIT) compiled.delete(compiled.keys().next().value as string);
-      compiled.set(key, schema);
-    }
-    return schema;
-  };
+  const inputSchema = (summary: WorkflowSummary): z.ZodType => z.object({ input: starts.inputSchema(summary) });
 
   const ownedRun = async (identity: Identity, runId: string | undefined) => {
     const view = RunId.safeParse(runId).success ? await deps.runs.view(runId as string) : undefined;
@@ -105,17 +69,12 @@ export function workflowRoutes(deps: {
     const workflow = await existing(request.params.name);
     const body = parseInput(StartBody, request.body ?? {});
     const { input } = parseInput(inputSchema(workflow), { input: body.input }, "invalid_input") as { input: unknown };
-    let conversationId = body.conversationId;
+    const conversationId = body.conversationId;
     // A conversation that is not the caller's refuses the run before it is counted.
     if (conversationId !== undefined && !(await deps.conversations.get(owner, conversationId))) {
       throw new SwitchboardError("unknown_conversation", `No conversation "${conversationId}".`);
     }
-    // Counted before its conversation is made, so a refused run leaves nothing behind.
-    await deps.limits.consume("workflowRuns", { user: owner, address: response.locals.address });
-    conversationId ??= (await deps.conversations.create(owner, `Workflow: ${workflow.name}`, { automatic: true })).id;
-    const runId = newWorkflowRunId();
-    await deps.runs.start({ runId, workflow: workflow.name, conversationId, owner, input });
-    response.status(202).json({ runId, conversationId });
+    response.status(202).json(await starts.start({ workflow, input, owner, address: response.locals.address, conversationId }));
   });
 
   router.get("/workflow-runs", async (request, response) => {
