@@ -18,6 +18,12 @@ export function turnFinished(events: Event[]): boolean {
   return true;
 }
 
+/** The user message (stream id) whose turn a run belongs to: a turn's run ids are `<conversation>-<message id>…`. */
+export function turnOfRun(conversationId: string, runId: string): string | undefined {
+  if (!runId.startsWith(`${conversationId}-`)) return undefined;
+  return /^(\d+-\d+)/.exec(runId.slice(conversationId.length + 1))?.[1];
+}
+
 /** An agent run of a user's turn that has not ended: queued, running, or waiting. */
 export interface PendingRun {
   runId: string;
@@ -34,9 +40,8 @@ export interface PendingRun {
  */
 export function pendingRuns(conversationId: string, events: readonly Event[]): PendingRun[] {
   const pending = new Map<string, PendingRun>();
-  const turnOf = (runId: string) => /^(\d+-\d+)/.exec(runId.slice(conversationId.length + 1))?.[1];
   const add = (runId: string, agent: string) => {
-    const turn = runId.startsWith(`${conversationId}-`) ? turnOf(runId) : undefined;
+    const turn = turnOfRun(conversationId, runId);
     if (turn !== undefined && !pending.has(runId)) pending.set(runId, { runId, agent, turn });
   };
   const ended = new Set<string>();

@@ -7,7 +7,7 @@ import type { WorkflowRegistry } from "../../platform/workflow-registry.js";
 import { ConversationId, messageText } from "../../shared/api.js";
 import { SwitchboardError } from "../../shared/errors.js";
 import type { Event } from "../../shared/events.js";
-import { turnFinished } from "../../shared/turn-status.js";
+import { turnFinished, turnOfRun } from "../../shared/turn-status.js";
 import { workflowToolName, type WorkflowSummary } from "../../shared/workflow.js";
 import type { Identity } from "../auth.js";
 import { clientFacing } from "../http-error.js";
@@ -147,7 +147,7 @@ export class TeamTools {
     try {
       const turn: Event[] = [];
       const followed = await this.follow(conversationId, eventId, context, (event) => {
-        if (!event.runId || turnOf(conversationId, event.runId) !== eventId) return undefined;
+        if (!event.runId || turnOfRun(conversationId, event.runId) !== eventId) return undefined;
         turn.push(event);
         const note = progressNote(event);
         if (note) context.progress(note);
@@ -258,12 +258,6 @@ export class TeamTools {
       if (done) unsubscribe();
     });
   }
-}
-
-/** The user message (stream id) whose turn a run belongs to: run ids are `<conversation>-<message id>…`. */
-function turnOf(conversationId: string, runId: string): string | undefined {
-  if (!runId.startsWith(`${conversationId}-`)) return undefined;
-  return /^(\d+-\d+)/.exec(runId.slice(conversationId.length + 1))?.[1];
 }
 
 /** The turn's result: its answer, or why there is none (stopped, or the manager's run failed). */
