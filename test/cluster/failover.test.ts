@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../platform/logger.js";
@@ -11,7 +12,7 @@ import { AgentsProcess } from "../support/agents-process.js";
 import { ApiClient, TEST_TOKEN, startPlatform, testRedis, turnFinished, type Platform } from "../support/harness.js";
 import { SocketClient } from "../support/socket-client.js";
 
-// Two servers and two agents processes on the cluster; one agents process is killed mid-load. Every
+// Two servers and two agents processes on the cluster; the one in the middle of a run is killed mid-load. Every
 // turn still finishes once, nothing is logged twice, and every socket gets each event once, in order.
 
 const CONVERSATIONS = 12;
@@ -61,9 +62,9 @@ describe("an agents process killed mid-load on the cluster", () => {
     );
     await Promise.all(conversations.map((conversationId, index) => new ApiClient(servers[(index + 1) % 2] ?? "", TEST_TOKEN).send(conversationId, QUESTIONS[index % 2] ?? "")));
 
-    // Kill one agents process once a third of the conversations have a run under way.
+    // Once a third of the conversations have a run under way, kill an agents process in the middle of one.
     await Promise.all(followers.slice(0, CONVERSATIONS / 3).map((socket) => socket.waitFor((events) => events.some((e) => e.type === "run.started"))));
-    await agents[0]?.kill();
+    await (await processMidRun(followers)).kill();
 
     const logs = await Promise.all(conversations.map((conversationId) => platform.api.waitFor(conversationId, turnFinished)));
     const live = await Promise.all(followers.map((socket) => socket.waitFor(turnFinished)));
@@ -89,6 +90,34 @@ describe("an agents process killed mid-load on the cluster", () => {
     expect(stalled.some((count) => count > 0)).toBe(true);
   });
 });
+
+/**
+ * The agents process that holds a run's job right now (active, `processedBy` its `<host>:<pid>`).
+ * Looks again at each event or delta the sockets receive: runs are mid-stream while deltas flow.
+ */
+async function processMidRun(followers: SocketClient[]): Promise<AgentsProcess> {
+  for (;;) {
+    const started = followers.flatMap((socket) => socket.events.filter((e) => e.type === "run.started"));
+    for (const event of started) {
+      const job = await Job.fromId(queues.queueFor(event.agent ?? "", event.conversationId), event.runId ?? "");
+      if (!job || !(await job.isActive())) continue;
+      const owner = agents.find((candidate) => job.processedBy === `${hostname()}:${candidate.child.pid}`);
+      if (owner) return owner;
+    }
+    await nextMessage(followers);
+  }
+}
+
+/** Resolves at the next thing any of the sockets receives. */
+function nextMessage(sockets: SocketClient[]): Promise<void> {
+  return new Promise((resolve) => {
+    const received = () => {
+      for (const { socket } of sockets) socket.offAny(received);
+      resolve();
+    };
+    for (const { socket } of sockets) socket.onAny(received);
+  });
+}
 
 /** Events that say the same thing twice: same run, same type, same tool call or handoff. */
 function duplicates(events: Event[]): string[] {
