@@ -11,7 +11,7 @@ import type { RecordedStep } from "../shared/run-steps.js";
 import { withSpan } from "../platform/tracing.js";
 import type { NextStep, RunPorts, Runnable } from "../runtime/next-step.js";
 import type { Config } from "../shared/config.js";
-import type { EventType, NewEvent, StepRecord } from "../shared/events.js";
+import type { Event, EventType, NewEvent, StepRecord } from "../shared/events.js";
 import { ChildResult, TurnJob, WORKFLOWS_QUEUE, WorkflowResult } from "../shared/jobs.js";
 import type { A2aAgents } from "./a2a/a2a-agents.js";
 import type { AgentDirectory } from "./agent-directory.js";
@@ -82,30 +82,60 @@ type ToolOutcome = { ok: true; result: unknown } | { ok: false; error: string };
  * stopped and logs nothing twice.
  */
 export class AgentLoop implements Runnable<ChildResult> {
+  /** Model steps finished and not checkpointed yet: each goes out with the run's next write. */
+  private readonly unsaved = new WeakMap<RunState, RecordedStep>();
+
   constructor(private readonly deps: AgentLoopDeps) {}
 
   async advance(data: unknown, ports: RunPorts): Promise<Next> {
     const job = TurnJob.parse(data);
-    // A user's turn (not a workflow's agent step) can be stopped: its marker is read with the
-    // other reads (one round trip before the run can start), and a stop announced while this
-    // attempt runs aborts it at once.
+    await this.deps.directory.refresh();
+    const agent = this.deps.directory.get(job.agent);
+    // A user's turn (not a workflow's agent step) can be stopped: the durable marker comes with
+    // the run's opening read, and a stop announced while this attempt runs aborts it at once.
     const turn = job.triggerEventId;
     const stop = new AbortController();
     let stoppedBy: StopMarker | undefined;
-    const [, loaded, marker, unwatch] = await Promise.all([
-      this.deps.directory.refresh(),
-      this.deps.runs.load(job.conversationId, job.runId),
-      turn === undefined ? undefined : this.deps.stops.read(job.conversationId),
+    const [opened, unwatch] = await Promise.all([
+      this.open(job, agent),
       turn === undefined ? undefined : this.watchStops(job.conversationId, turn, (announced) => {
         stoppedBy = announced;
         stop.abort();
       }),
     ]);
     try {
-      return await this.advanceRun(job, loaded, marker, ports, stop.signal, () => stoppedBy);
+      return await this.advanceRun(job, agent, opened, ports, stop.signal, () => stoppedBy);
     } finally {
       unwatch?.();
     }
+  }
+
+  /**
+   * The run as this attempt finds it, in one round trip: its checkpoint and the stop marker, or
+   * for a new run its `run.started` logged (once) and the history its first step is given. A run
+   * whose turn is stopped before it began starts nothing.
+   */
+  private async open(job: TurnJob, agent: AgentDefinition | undefined): Promise<{ state?: RunState; marker?: StopMarker }> {
+    const initial = this.initialState(job, agent);
+    const started: NewEvent = {
+      type: "run.started",
+      data: { task: job.task, model: initial.model, depth: job.depth, mode: job.mode, parentRunId: job.parentRunId },
+      agent: job.agent,
+      runId: job.runId,
+    };
+    const withHistory = agent !== undefined && job.mode !== "delegate" && job.mode !== "workflow";
+    // A retried or edited message's context ends where the message it replaces began.
+    const before = job.replaces ?? job.triggerEventId;
+    const history = { count: withHistory ? HISTORY_MESSAGES * 3 : 0, types: HISTORY_TYPES, ...(before === undefined ? {} : { before }) };
+    const opened = await this.deps.runs.open(job, { event: started, key: `${job.runId}:started` }, history);
+    const marker = opened.marker ? { marker: opened.marker } : {};
+    if (opened.state) return { state: opened.state, ...marker };
+    if (!opened.first) return marker;
+    if (opened.first.created) observeRunEvent(job, "run.started");
+    // Not checkpointed yet: a retry before the first step rebuilds the same messages (the history
+    // before the triggering message does not change) and finds run.started already logged.
+    initial.messages = agent ? this.initialMessages(job, agent, opened.history) : [];
+    return { state: initial, ...marker };
   }
 
   /** Watches for stops of the turn; a watch that cannot be set up leaves the durable marker to stop the run. */
@@ -122,17 +152,17 @@ export class AgentLoop implements Runnable<ChildResult> {
 
   private async advanceRun(
     job: TurnJob,
-    loaded: RunState | undefined,
-    marker: StopMarker | undefined,
+    agent: AgentDefinition | undefined,
+    { state: loaded, marker }: { state?: RunState; marker?: StopMarker },
     ports: RunPorts,
     signal: AbortSignal,
     stoppedBy: () => StopMarker | undefined,
   ): Promise<Next> {
-    const agent = this.deps.directory.get(job.agent);
     if (loaded && loaded.status !== "running" && loaded.status !== "waiting") return finished(loaded);
     // A run whose answer is decided finishes it: the answer is logged unless the stop came first.
     if (stopsTurn(marker, job.triggerEventId) && loaded?.result === undefined) return this.cancel(loaded ?? this.initialState(job, agent), marker);
-    const state = loaded ?? (await this.begin(job, agent));
+    if (!loaded) throw new Error(`run ${job.runId} opened with neither a checkpoint nor a start`);
+    const state = loaded;
     try {
       if (!agent) throw new RunFailure("agent_unavailable", `The agent "${job.agent}" is no longer in the team, or is disabled.`);
       return await this.run(state, agent, ports, signal);
@@ -168,29 +198,10 @@ export class AgentLoop implements Runnable<ChildResult> {
     };
   }
 
-  private async begin(job: TurnJob, agent: AgentDefinition | undefined): Promise<RunState> {
-    const state = this.initialState(job, agent);
-    const model = state.model;
-    // The start is logged while the history is read: the run shows as started as soon as it is.
-    const [, messages] = await Promise.all([
-      this.emit(state, "started", {
-        type: "run.started",
-        data: { task: job.task, model, depth: job.depth, mode: job.mode, parentRunId: job.parentRunId },
-      }),
-      agent ? this.initialMessages(job, agent) : [],
-    ]);
-    // Not checkpointed yet: a retry before the first step rebuilds the same messages (the history
-    // before the triggering message does not change) and finds run.started already logged.
-    state.messages = messages;
-    return state;
-  }
-
-  private async initialMessages(job: TurnJob, agent: AgentDefinition): Promise<ChatCompletionMessageParam[]> {
+  /** What a new run's first model step is sent: the agent's instructions, the conversation before its turn (`earlier`), its task. */
+  private initialMessages(job: TurnJob, agent: AgentDefinition, earlier: Event[]): ChatCompletionMessageParam[] {
     const system: ChatCompletionMessageParam = { role: "system", content: agent.instructions };
     if (job.mode === "delegate" || job.mode === "workflow") return [system, { role: "user", content: job.task }];
-    // A retried or edited message's context ends where the message it replaces began.
-    const before = job.replaces ?? job.triggerEventId;
-    const earlier = await this.deps.conversationLog.readLatest(job.conversationId, HISTORY_MESSAGES * 3, HISTORY_TYPES, before);
     const history: { id: string; message: ChatCompletionMessageParam }[] = [];
     for (const event of earlier) {
       if (event.type === "message.user") {
@@ -221,6 +232,8 @@ export class AgentLoop implements Runnable<ChildResult> {
         if (next) return next;
         continue;
       }
+      // A step's checkpoint goes out with the write that follows it; there is always one before the next step.
+      if (this.unsaved.has(state)) await this.checkpoint(state);
       if (agent.remote) await this.remoteStep(state, agent.remote, signal);
       else await this.modelStep(state, agent, signal);
     }
@@ -249,7 +262,7 @@ export class AgentLoop implements Runnable<ChildResult> {
         signal,
         onTask: async (taskId) => {
           state.remoteTaskId = taskId;
-          await this.deps.runs.save(state);
+          await this.checkpoint(state);
         },
         onText: (text) => this.deps.deltas.publish({ conversationId, runId, agent, text }),
       });
@@ -332,9 +345,10 @@ export class AgentLoop implements Runnable<ChildResult> {
     );
     state.pendingToolCalls = turn.toolCalls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments }));
     if (turn.toolCalls.length === 0) state.result = turn.content;
-    // The text beside tool calls is logged with the checkpoint that records the step.
-    if (turn.toolCalls.length > 0 && turn.content.trim() !== "") await this.emit(state, `s${step.step}:text`, { type: "message.agent", data: { text: turn.content } }, { step: recorded });
-    else await this.deps.runs.save(state, { step: recorded });
+    // Checkpointed with what the step leads to (its text, its first tool call, its answer), in the
+    // same round trip: nothing outside happens before that write, and a crash first redoes the step.
+    this.unsaved.set(state, recorded);
+    if (turn.toolCalls.length > 0 && turn.content.trim() !== "") await this.emit(state, `s${step.step}:text`, { type: "message.agent", data: { text: turn.content } });
   }
 
   /**
@@ -439,7 +453,7 @@ export class AgentLoop implements Runnable<ChildResult> {
 
   private async askApproval(state: RunState, tool: AnyTool, approvalId: string, args: unknown): Promise<Next> {
     state.status = "waiting";
-    await this.deps.runs.save(state);
+    await this.checkpoint(state);
     return {
       kind: "wait-approval",
       agent: state.job.agent,
@@ -473,7 +487,7 @@ export class AgentLoop implements Runnable<ChildResult> {
     });
     state.pendingToolCalls.shift();
     state.status = "running";
-    await this.emit(state, `${call.id}:result`, { type: "tool.result", data }, {});
+    await this.log(state, [[`${call.id}:result`, { type: "tool.result", data }]], { checkpoint: true });
   }
 
   private async handoff(state: RunState, agent: AgentDefinition, call: PendingCall): Promise<Next | undefined> {
@@ -498,32 +512,32 @@ export class AgentLoop implements Runnable<ChildResult> {
 
   private async transfer(state: RunState, agent: AgentDefinition, call: PendingCall, target: { agent: string; reason: string; task: string }): Promise<Next> {
     const child = childJob(state.job, target, "transfer", `${state.job.runId}-t${state.steps.length}`);
-    await this.emit(state, `${call.id}:handoff`, {
+    const handoff: NewEvent = {
       type: "handoff",
       data: { from: agent.name, to: target.agent, mode: "transfer", reason: target.reason, task: target.task, childRunId: child.runId, depth: child.depth },
-    });
+    };
     state.pendingToolCalls = [];
     state.handOff = child;
     state.result = `Transferred to ${target.agent}: ${target.reason}`;
-    return this.complete(state, "transferred");
+    return this.complete(state, "transferred", [`${call.id}:handoff`, handoff]);
   }
 
   private async delegate(state: RunState, agent: AgentDefinition, call: PendingCall, targets: { agent: string; reason: string; task: string }[]): Promise<Next> {
     const children = targets.map((target, index) => childJob(state.job, target, "delegate", `${state.job.runId}-d${state.steps.length}-${index}`));
-    for (const [index, child] of children.entries()) {
-      const target = targets[index] as (typeof targets)[number];
-      await this.emit(state, `${call.id}:handoff:${index}`, {
+    const handoffs = children.map((child, index): [string, NewEvent] => [
+      `${call.id}:handoff:${index}`,
+      {
         type: "handoff",
-        data: { from: agent.name, to: child.agent, mode: "delegate", reason: target.reason, task: child.task, childRunId: child.runId, depth: child.depth },
-      });
-    }
+        data: { from: agent.name, to: child.agent, mode: "delegate", reason: targets[index]?.reason ?? "", task: child.task, childRunId: child.runId, depth: child.depth },
+      },
+    ]);
     state.waiting = {
       toolCallId: call.id,
       tool: call.name,
       kind: "delegate",
       children: children.map((child) => ({ id: child.runId, queue: child.agent, name: child.agent, task: child.task, data: child })),
     };
-    return this.wait(state);
+    return this.wait(state, handoffs);
   }
 
   private async startWorkflow(state: RunState, call: PendingCall, workflow: string, input: unknown): Promise<Next> {
@@ -546,11 +560,11 @@ export class AgentLoop implements Runnable<ChildResult> {
     return this.wait(state);
   }
 
-  /** Saved before the children are added: a retry after a crash at any point adds them again, once. */
-  private async wait(state: RunState): Promise<Next> {
+  /** Saved (with `events`, the handoffs) before the children are added: a retry after a crash at any point adds them again, once. */
+  private async wait(state: RunState, events: [key: string, event: NewEvent][] = []): Promise<Next> {
     state.pendingToolCalls.shift();
     state.status = "waiting";
-    await this.deps.runs.save(state);
+    await this.log(state, events, { checkpoint: true });
     return { kind: "wait-children", children: this.childJobs(state) };
   }
 
@@ -596,33 +610,32 @@ export class AgentLoop implements Runnable<ChildResult> {
     state.waiting = undefined;
     state.status = "running";
     if (waiting.kind === "workflow") {
-      await this.emit(
-        state,
-        `${waiting.toolCallId}:result`,
-        { type: "tool.result", data: { toolCallId: waiting.toolCallId, tool: waiting.tool, ok: results[0]?.status === "completed", result: results[0], latencyMs: 0 } },
-        {},
-      );
-    } else await this.deps.runs.save(state);
+      const data = { toolCallId: waiting.toolCallId, tool: waiting.tool, ok: results[0]?.status === "completed", result: results[0], latencyMs: 0 };
+      await this.log(state, [[`${waiting.toolCallId}:result`, { type: "tool.result", data }]], { checkpoint: true });
+    } else await this.checkpoint(state);
     return undefined;
   }
 
-  private async complete(state: RunState, outcome: "answered" | "transferred"): Promise<Next> {
+  /**
+   * Ends the run with its answer (or `first`, the transfer that ends it), `run.completed`, the
+   * result handed back to a parent, and its last checkpoint, in one atomic step. An answer is
+   * logged only if no stop of its turn came first (even one this run did not hear); a stop after
+   * it finds the turn answered.
+   */
+  private async complete(state: RunState, outcome: "answered" | "transferred", first?: [key: string, event: NewEvent]): Promise<Next> {
     const result = state.result ?? "";
-    if (outcome === "answered") {
-      const { conversationId, runId, agent, triggerEventId } = state.job;
-      const answer: NewEvent = { type: "message.agent", data: { text: result }, agent, runId };
-      if (triggerEventId === undefined) await this.emit(state, "answer", answer);
-      else {
-        // Atomic with the stop marker: a stop that landed first (even unheard) wins, and one after the answer finds it given.
-        const logged = await this.deps.conversationLog.appendUnlessStopped(conversationId, answer, `${runId}:answer`, triggerEventId);
-        if ("stoppedBy" in logged) {
-          const marker = await this.deps.stops.read(conversationId);
-          return this.cancel(state, marker ?? { through: triggerEventId, by: logged.stoppedBy, reason: "stopped", at: new Date().toISOString() });
-        }
-      }
-    }
+    const { conversationId, triggerEventId } = state.job;
+    const answer: [string, NewEvent] | undefined = outcome === "answered" ? ["answer", { type: "message.agent", data: { text: result } }] : first;
     state.status = "completed";
-    await this.end(state, ["completed", { type: "run.completed", data: { outcome, ...totals(state) } }], this.returned(state, "completed", result));
+    const completed: [string, NewEvent] = ["completed", { type: "run.completed", data: { outcome, ...totals(state) } }];
+    const returned = this.returned(state, "completed", result);
+    const events = [...(answer ? [answer] : []), completed, ...(returned ? [returned] : [])];
+    const stopped = await this.log(state, events, { checkpoint: true, ...(outcome === "answered" && triggerEventId !== undefined ? { unlessStopped: triggerEventId } : {}) });
+    if (stopped) {
+      state.status = "running";
+      const marker = await this.deps.stops.read(conversationId);
+      return this.cancel(state, marker ?? { through: triggerEventId ?? "0", by: stopped.stoppedBy, reason: "stopped", at: new Date().toISOString() });
+    }
     return finished(state);
   }
 
@@ -663,35 +676,55 @@ export class AgentLoop implements Runnable<ChildResult> {
     return ["return", { type: "handoff.return", data: { from: job.agent, to: parent, childRunId: job.runId, status, result } }];
   }
 
-  /** Logs the run's last events, the last of them with its final checkpoint in one atomic step. */
+  /** Logs the run's last events with its final checkpoint, in one atomic step. */
   private async end(state: RunState, ended: [key: string, event: NewEvent], returned?: [key: string, event: NewEvent]): Promise<void> {
-    if (returned) await this.emit(state, ...ended);
-    const [key, event] = returned ?? ended;
-    await this.emit(state, key, event, {});
+    await this.log(state, returned ? [ended, returned] : [ended], { checkpoint: true });
+  }
+
+  /** Writes the run's checkpoint (with the model step recorded since the last one, if any). */
+  private async checkpoint(state: RunState): Promise<void> {
+    await this.log(state, [], { checkpoint: true });
+  }
+
+  /** Appends one event, as `log` does. */
+  private async emit(state: RunState, key: string, event: NewEvent): Promise<void> {
+    await this.log(state, [[key, event]]);
   }
 
   /**
-   * Appends an event whose key is unique within the run, so a retried step does not log it twice.
-   * With `checkpoint`, the run's checkpoint (as `state` is now, with the model step recorded if
-   * given) is written in the same atomic step: one round trip, and a retry finds both or neither.
+   * Appends events whose keys are unique within the run, so a retried step logs none twice, in one
+   * atomic step and round trip. The run's checkpoint (as `state` is now) goes with them when asked
+   * for and whenever a model step finished since the last one (it is recorded too): a retry finds
+   * the events and the state that follows them, or neither. The events that end a run drop its
+   * streamed text in the same step. With `unlessStopped` (the run's turn), nothing is written if a
+   * stop of the turn came first: returns who stopped it.
    */
-  private async emit(state: RunState, key: string, event: NewEvent, checkpoint?: { step?: RecordedStep }): Promise<void> {
+  private async log(
+    state: RunState,
+    events: [key: string, event: NewEvent][],
+    options: { checkpoint?: boolean; unlessStopped?: string } = {},
+  ): Promise<{ stoppedBy: string } | undefined> {
     const { conversationId, runId, agent } = state.job;
-    const stamped = { ...event, agent, runId } as NewEvent;
-    const ends = event.type === "run.completed" || event.type === "run.failed" || event.type === "run.cancelled";
-    const appended = checkpoint
-      ? await this.deps.runs.save(state, {
-          ...checkpoint,
-          event: { event: stamped, key: `${runId}:${key}` },
-          // Nothing of an ended run's streamed text is kept, in the same step.
-          writes: ends ? this.deps.deltas.endWrites(conversationId, runId) : [],
-        })
-      : await this.deps.conversationLog.append(conversationId, stamped, `${runId}:${key}`);
-    // Counted when first written: the same event again (a retried step) is not a second run.
-    if (appended.created) observeRunEvent(state.job, event.type);
-    // The text kept for clients joining mid-answer: what this event now holds (or withdraws) goes.
-    if (event.type === "message.agent" || event.type === "run.retrying") await this.deps.deltas.logged(conversationId, runId, agent, appended.event.id);
-    if (ends && !checkpoint) await this.deps.deltas.ended(conversationId, runId);
+    const keyed = events.map(([key, event]) => ({ event: { ...event, agent, runId } as NewEvent, key: `${runId}:${key}` }));
+    const ends = events.some(([, event]) => event.type === "run.completed" || event.type === "run.failed" || event.type === "run.cancelled");
+    // Nothing of an ended run's streamed text is kept, in the same step.
+    const writes = ends ? this.deps.deltas.endWrites(conversationId, runId) : [];
+    const unsaved = this.unsaved.get(state);
+    const unlessStopped = options.unlessStopped === undefined ? {} : { unlessStopped: options.unlessStopped };
+    const saved =
+      options.checkpoint || unsaved
+        ? await this.deps.runs.save(state, { ...(unsaved ? { step: unsaved } : {}), events: keyed, writes, ...unlessStopped })
+        : await this.deps.conversationLog.appendWriting(conversationId, keyed, writes, options.unlessStopped);
+    if ("stoppedBy" in saved) return saved;
+    this.unsaved.delete(state);
+    for (const [index, appended] of saved.appended.entries()) {
+      const type = events[index]?.[1].type;
+      // Counted when first written: the same event again (a retried step) is not a second run.
+      if (appended.created && type) observeRunEvent(state.job, type);
+      // The text kept for clients joining mid-answer: what this event now holds (or withdraws) goes.
+      if (!ends && (type === "message.agent" || type === "run.retrying")) await this.deps.deltas.logged(conversationId, runId, agent, appended.event.id);
+    }
+    return undefined;
   }
 }
 

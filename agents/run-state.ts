@@ -1,11 +1,12 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { z } from "zod";
-import { StepRecord, Usage, type NewEvent } from "../shared/events.js";
+import { StepRecord, Usage, type Event, type EventType } from "../shared/events.js";
 import { TurnJob, WorkflowJob } from "../shared/jobs.js";
 import type { Keys } from "../shared/keys.js";
-import type { Appended, ConversationLog, Write } from "../platform/conversation-log.js";
+import type { Appended, ConversationLog, KeyedEvent, Write } from "../platform/conversation-log.js";
 import type { RedisClient } from "../platform/redis.js";
 import { RunSteps } from "../platform/run-steps.js";
+import { StopMarker } from "../platform/turn-stops.js";
 import type { RecordedStep } from "../shared/run-steps.js";
 
 export const RUN_STATE_VERSION = 2;
@@ -59,6 +60,28 @@ export type RunState = z.infer<typeof RunState>;
 /** Finished runs are kept a week for inspection, then expire. */
 const FINISHED_TTL_SECONDS = 7 * 24 * 3600;
 
+/** What a checkpoint is written with, in the same script. */
+export interface Checkpointed {
+  /** The model step just finished, recorded for the trace. */
+  step?: RecordedStep;
+  /** Events that report the new state, each once per key. */
+  events?: KeyedEvent[];
+  /** Other writes of the conversation's (a run's streamed text dropped). */
+  writes?: Write[];
+  /** The user message whose turn the run is in: nothing is written if a stop covers it first. */
+  unlessStopped?: string;
+}
+
+/** A run as its job finds it: its checkpoint, or what its first step needs. */
+export interface OpenedRun {
+  /** The checkpoint, when an earlier attempt wrote one. */
+  state?: RunState;
+  /** The conversation's stop marker, if any. */
+  marker?: StopMarker;
+  /** For a new run, the conversation's events before its turn of the types asked for, oldest first. */
+  history: Event[];
+}
+
 export class RunStore {
   constructor(
     private readonly redis: RedisClient,
@@ -66,21 +89,34 @@ export class RunStore {
     private readonly conversationLog: ConversationLog,
   ) {}
 
-  async load(conversationId: string, runId: string): Promise<RunState | undefined> {
-    const raw = await this.redis.get(this.keys.run(conversationId, runId));
-    if (raw === null) return undefined;
-    return RunState.parse(JSON.parse(raw));
+  /**
+   * Opens the run `job` in one round trip: its checkpoint and the stop marker, and for a run with
+   * no checkpoint yet its history and its first event (`first`, logged once, unless the marker
+   * stops the turn). A checkpoint is data this process wrote: it is not validated again.
+   */
+  async open(job: TurnJob, first: KeyedEvent, history: { count: number; types: ReadonlySet<EventType>; before?: string }): Promise<OpenedRun & { first?: Appended }> {
+    const opened = await this.conversationLog.openRun(job.conversationId, {
+      checkpointKey: this.keys.run(job.conversationId, job.runId),
+      first,
+      history,
+      ...(job.triggerEventId === undefined ? {} : { turn: job.triggerEventId }),
+    });
+    const marker = StopMarker.safeParse(opened.marker);
+    return {
+      ...(opened.checkpoint ? { state: restore(opened.checkpoint) } : {}),
+      ...(marker.success ? { marker: marker.data } : {}),
+      history: opened.history,
+      ...(opened.first ? { first: opened.first } : {}),
+    };
   }
 
   /**
    * Checkpoints the run and, in the same script (one round trip, one slot), records the model step
-   * just finished, appends the event that reports the new state (once per key, as every event) and
-   * makes `writes` of the conversation's; a finished run's recorded steps expire with its
-   * checkpoint. Returns the event as appended.
+   * just finished, appends the events that report the new state (each once per key) and makes
+   * `writes` of the conversation's; a finished run's recorded steps expire with its checkpoint.
+   * Returns the events as appended, or who stopped the turn when `unlessStopped` kept it all out.
    */
-  save(state: RunState, also: { step?: RecordedStep; event: { event: NewEvent; key: string }; writes?: Write[] }): Promise<Appended>;
-  save(state: RunState, also?: { step?: RecordedStep; writes?: Write[] }): Promise<void>;
-  async save(state: RunState, also: { step?: RecordedStep; event?: { event: NewEvent; key: string }; writes?: Write[] } = {}): Promise<Appended | void> {
+  async save(state: RunState, also: Checkpointed = {}): Promise<{ appended: Appended[] } | { stoppedBy: string }> {
     const { conversationId, runId } = state.job;
     const finished = state.status === "completed" || state.status === "failed" || state.status === "cancelled";
     const writes: Write[] = [
@@ -89,6 +125,12 @@ export class RunStore {
       ...(finished ? [RunSteps.expire(this.keys, conversationId, runId, FINISHED_TTL_SECONDS)] : []),
       ...(also.writes ?? []),
     ];
-    return this.conversationLog.appendWriting(conversationId, also.event?.event, also.event?.key ?? "", writes);
+    return this.conversationLog.appendWriting(conversationId, also.events ?? [], writes, also.unlessStopped);
   }
+}
+
+/** A checkpoint as written: an older version's is parsed (and so checked); this version's is taken as it is. */
+function restore(raw: string): RunState {
+  const stored = JSON.parse(raw) as { v?: unknown };
+  return stored.v === RUN_STATE_VERSION ? (stored as RunState) : RunState.parse(stored);
 }

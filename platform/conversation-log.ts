@@ -3,18 +3,8 @@ import type { Keys } from "../shared/keys.js";
 import type { Logger } from "./logger.js";
 import type { RedisClient } from "./redis.js";
 
-/**
- * Checks the dedup index and appends in one atomic step, so a retried producer gets back the id it
- * already wrote instead of a second copy (Redis 7 has no idempotent XADD of its own). In the same
- * step it writes the state the event reports (a workflow run's journal entry) into the hash KEYS[3],
- * whether or not the event is new, and reads one field of that hash back (a cancel request).
- * A new entry is announced on the sharded channel KEYS[4] as `<previous entry's id> <id> <event>`:
- * a follower whose cursor is the previous id takes it as it is, one behind reads the log instead.
- * With a guard (a stream id), a new entry is not written when the hash's field `through` is that
- * id or later (a stop marker covering the run's turn): the reply's second element is then 2. All four keys carry the conversation's hash tag: one slot. ARGV: key, payload,
- * maxlen, ttl, field to read ('' for none), guard ('' for none), then field/value pairs to write.
- */
-const APPEND_SCRIPT = `
+/** `later_or_same(a, b)`: stream id `a` is `b` or after it (ids compared as numbers, not text). */
+const STREAM_ID_LUA = `
 local function later_or_same(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')
   local bm, bs = string.match(b, '^(%d+)-(%d+)$')
@@ -23,64 +13,125 @@ local function later_or_same(a, b)
   if am ~= bm then return am > bm end
   return tonumber(as) >= tonumber(bs)
 end
-for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
-local watched = false
-if ARGV[5] ~= '' then watched = redis.call('HGET', KEYS[3], ARGV[5]) end
-if ARGV[1] ~= '' then
-  local existing = redis.call('HGET', KEYS[2], ARGV[1])
-  if existing then return {existing, 0, watched} end
-end
-if ARGV[6] ~= '' then
-  local through = redis.call('HGET', KEYS[3], 'through')
-  if through and later_or_same(through, ARGV[6]) then return {'', 2, watched} end
-end
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
-if ARGV[1] ~= '' then
-  redis.call('HSET', KEYS[2], ARGV[1], id)
-  redis.call('EXPIRE', KEYS[2], ARGV[4])
-end
-redis.call('SPUBLISH', KEYS[4], (last and last[1] or '0') .. ' ' .. id .. ' ' .. ARGV[2])
-return {id, 1, watched}
 `;
 
 /**
- * Appends one event as the append script does (once per key; '' payload: no event), then makes
- * the writes that follow in ARGV, in one atomic step: the state an event reports (a run's
- * checkpoint) and the event never disagree after a crash, and both cost one round trip. KEYS: the
- * log, its dedup index, its channel, then the written keys, all with the conversation's hash tag.
- * ARGV: key, payload, maxlen, dedup TTL, then per write: command, argument count, KEYS index, arguments.
+ * Appends one event in a script: once per key (the dedup index maps a key to the entry it wrote),
+ * the log capped at about `maxlen` entries, and announced on the conversation's sharded channel as
+ * `<previous entry's id> <id> <event>`: a follower whose cursor is the previous id takes it as it
+ * is, one behind reads the log instead. Returns the entry's id and 1 when it was written now, 0
+ * when the key was there already.
+ */
+const APPEND_EVENT_LUA = `
+local function append_event(log, dedup, channel, maxlen, ttl, key, payload)
+  if key ~= '' then
+    local existing = redis.call('HGET', dedup, key)
+    if existing then return existing, 0 end
+  end
+  local last = redis.call('XREVRANGE', log, '+', '-', 'COUNT', 1)[1]
+  local id = redis.call('XADD', log, 'MAXLEN', '~', maxlen, '*', 'e', payload)
+  if key ~= '' then
+    redis.call('HSET', dedup, key, id)
+    redis.call('EXPIRE', dedup, ttl)
+  end
+  redis.call('SPUBLISH', channel, (last and last[1] or '0') .. ' ' .. id .. ' ' .. payload)
+  return id, 1
+end
+`;
+
+/**
+ * Checks the dedup index and appends in one atomic step, so a retried producer gets back the id it
+ * already wrote instead of a second copy (Redis 7 has no idempotent XADD of its own). In the same
+ * step it writes the state the event reports (a workflow run's journal entry) into the hash KEYS[3],
+ * whether or not the event is new, and reads one field of that hash back (a cancel request).
+ * A new entry is announced on the sharded channel KEYS[4]. With a guard (a stream id), a new entry
+ * is not written when the hash's field `through` is that id or later (a stop marker covering the
+ * run's turn): the reply's second element is then 2. All four keys carry the conversation's hash
+ * tag: one slot. ARGV: key, payload, maxlen, ttl, field to read ('' for none), guard ('' for
+ * none), then field/value pairs to write.
+ */
+const APPEND_SCRIPT = `
+${STREAM_ID_LUA}
+${APPEND_EVENT_LUA}
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+local watched = false
+if ARGV[5] ~= '' then watched = redis.call('HGET', KEYS[3], ARGV[5]) end
+if ARGV[6] ~= '' and not (ARGV[1] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1) then
+  local through = redis.call('HGET', KEYS[3], 'through')
+  if through and later_or_same(through, ARGV[6]) then return {'', 2, watched} end
+end
+local id, created = append_event(KEYS[1], KEYS[2], KEYS[4], ARGV[3], ARGV[4], ARGV[1], ARGV[2])
+return {id, created, watched}
+`;
+
+/**
+ * Appends events (each once per key) and makes the writes that follow them, in one atomic step:
+ * the state the events report (a run's checkpoint) and the events never disagree after a crash,
+ * and all of it costs one round trip. With a guard (a stream id), nothing is written when the stop
+ * marker KEYS[4] reaches that id or later and the first event is not logged yet: the reply is then
+ * `{2, <who stopped>}`; a first event logged already (a retry) is past the stop. KEYS: the log, its
+ * dedup index, its channel, the stop marker, then the written keys, all with the conversation's hash
+ * tag. ARGV: maxlen, dedup TTL, guard, event count, per event its key and payload, then per write:
+ * command, argument count, KEYS index, arguments. Reply: `{1, '', id, created, id, created, …}`.
  */
 const APPEND_WRITING_SCRIPT = `
-local allowed = {SET = true, HSET = true, EXPIRE = true, DEL = true, HDEL = true}
-local id, created = '', 0
-if ARGV[2] ~= '' then
-  local existing = false
-  if ARGV[1] ~= '' then existing = redis.call('HGET', KEYS[2], ARGV[1]) end
-  if existing then
-    id = existing
-  else
-    local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-    id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
-    if ARGV[1] ~= '' then
-      redis.call('HSET', KEYS[2], ARGV[1], id)
-      redis.call('EXPIRE', KEYS[2], ARGV[4])
-    end
-    redis.call('SPUBLISH', KEYS[3], (last and last[1] or '0') .. ' ' .. id .. ' ' .. ARGV[2])
-    created = 1
-  end
+${STREAM_ID_LUA}
+${APPEND_EVENT_LUA}
+local count = tonumber(ARGV[4])
+if ARGV[3] ~= '' and not (ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1) then
+  local through = redis.call('HGET', KEYS[4], 'through')
+  if through and later_or_same(through, ARGV[3]) then return {2, redis.call('HGET', KEYS[4], 'by') or ''} end
 end
-local i = 5
+local reply = {1, ''}
+for n = 0, count - 1 do
+  local id, created = append_event(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[5 + 2 * n], ARGV[6 + 2 * n])
+  reply[#reply + 1] = id
+  reply[#reply + 1] = created
+end
+local allowed = {SET = true, HSET = true, EXPIRE = true, DEL = true, HDEL = true}
+local i = 5 + 2 * count
 while i <= #ARGV do
   if not allowed[ARGV[i]] then return redis.error_reply('not a write of this script: ' .. ARGV[i]) end
   local n = tonumber(ARGV[i + 1])
   redis.call(ARGV[i], KEYS[tonumber(ARGV[i + 2])], unpack(ARGV, i + 3, i + 2 + n))
   i = i + 3 + n
 end
-return {id, created}
+return reply
 `;
 
-/** A write made with an event, atomically (`appendWriting`); its key must be of the event's conversation. */
+/**
+ * Everything a run needs before its first step, in one round trip: its checkpoint (KEYS[4]), the
+ * stop marker (KEYS[5], all fields) and, for a run with no checkpoint yet, the newest ARGV[5]
+ * entries of the log before ARGV[6] (its history; 0: none) and its first event appended (once per
+ * key ARGV[3], payload ARGV[4]; '' payload: none). A run whose turn the marker stops (ARGV[7], a
+ * stream id; '' for none) appends nothing. KEYS: the log, its dedup index, its channel, then those
+ * two. ARGV: maxlen, dedup TTL, then the rest as above. Reply: `{checkpoint or false, marker fields,
+ * history entries (newest first), id, created}`.
+ */
+const OPEN_RUN_SCRIPT = `
+${STREAM_ID_LUA}
+${APPEND_EVENT_LUA}
+local checkpoint = redis.call('GET', KEYS[4])
+local marker = redis.call('HGETALL', KEYS[5])
+if checkpoint then return {checkpoint, marker} end
+if ARGV[7] ~= '' then
+  local through = redis.call('HGET', KEYS[5], 'through')
+  if through and later_or_same(through, ARGV[7]) then return {false, marker} end
+end
+local history = {}
+if tonumber(ARGV[5]) > 0 then history = redis.call('XREVRANGE', KEYS[1], ARGV[6], '-', 'COUNT', ARGV[5]) end
+if ARGV[4] == '' then return {false, marker, history} end
+local id, created = append_event(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+return {false, marker, history, id, created}
+`;
+
+/** An event to append once per `key`: producers derive the key from the run and step they are in. */
+export interface KeyedEvent {
+  event: NewEvent;
+  key: string;
+}
+
+/** A write made with events, atomically (`appendWriting`); its key must be of the events' conversation. */
 export type Write =
   | { op: "set"; key: string; value: string; ttlSeconds?: number }
   | { op: "hset"; key: string; field: string; value: string }
@@ -108,20 +159,30 @@ export class ConversationLog {
   ) {
     if (!("sbAppend" in redis)) redis.defineCommand("sbAppend", { numberOfKeys: 4, lua: APPEND_SCRIPT });
     if (!("sbAppendWriting" in redis)) redis.defineCommand("sbAppendWriting", { lua: APPEND_WRITING_SCRIPT });
+    if (!("sbOpenRun" in redis)) redis.defineCommand("sbOpenRun", { numberOfKeys: 5, lua: OPEN_RUN_SCRIPT });
   }
 
   /**
-   * Appends `event` (once per `key`, as `append` does; none when undefined) and makes `writes` in
-   * the same atomic step and round trip. Returns what was appended.
+   * Appends `events` (each once per its key, as `append` does) and makes `writes`, in the same
+   * atomic step and round trip. With `unlessStopped` (the id of the user message whose turn this
+   * is), nothing is written when the conversation's stop marker covers that turn and the first
+   * event is not logged yet: a run's answer and a stop never both win. Returns what was appended,
+   * or who stopped the turn.
    */
-  async appendWriting(conversationId: string, event: NewEvent | undefined, key: string, writes: readonly Write[]): Promise<Appended | undefined> {
-    const stored = event ? { ...event, at: event.at ?? new Date().toISOString(), v: EVENT_SCHEMA_VERSION } : undefined;
+  async appendWriting(
+    conversationId: string,
+    events: readonly KeyedEvent[],
+    writes: readonly Write[],
+    unlessStopped = "",
+  ): Promise<{ appended: Appended[] } | { stoppedBy: string }> {
+    const at = new Date().toISOString();
+    const stored = events.map(({ event, key }) => ({ key, stored: { ...event, at: event.at ?? at, v: EVENT_SCHEMA_VERSION } }));
     const written: string[] = [];
     const index = (name: string) => {
-      const at = written.indexOf(name);
-      if (at >= 0) return String(at + 4);
+      const found = written.indexOf(name);
+      if (found >= 0) return String(found + 5);
       written.push(name);
-      return String(written.length + 3);
+      return String(written.length + 4);
     };
     const args = writes.flatMap((write): string[] => {
       const at = index(write.key);
@@ -138,22 +199,71 @@ export class ConversationLog {
           return ["HDEL", "1", at, write.field];
       }
     });
-    const logKeys = [this.keys.events(conversationId), this.keys.dedup(conversationId), this.keys.appended(conversationId)];
-    const [id, created] = await (this.redis as unknown as AppendWritingCommand).sbAppendWriting(
-      3 + written.length,
-      ...logKeys,
+    const reply = await (this.redis as unknown as AppendWritingCommand).sbAppendWriting(
+      4 + written.length,
+      ...this.logKeys(conversationId),
+      this.keys.stop(conversationId),
       ...written,
-      key,
-      stored ? JSON.stringify(stored) : "",
       this.retention,
       DEDUP_TTL_SECONDS,
+      unlessStopped,
+      stored.length,
+      ...stored.flatMap(({ key, stored }) => [key, JSON.stringify(stored)]),
       ...args,
     );
-    if (!stored) return undefined;
-    // Built from a typed NewEvent: not parsed again. A retry's copy is the one logged first.
-    if (created === 1) return { event: { ...stored, id, conversationId } as Event, created: true };
+    if (reply[0] === 2) return { stoppedBy: String(reply[1]) };
+    const appended = await Promise.all(
+      stored.map(({ stored }, n) => this.appended(conversationId, stored, String(reply[2 + 2 * n]), reply[3 + 2 * n] === 1)),
+    );
+    return { appended };
+  }
+
+  /**
+   * What a run needs before its first step, in one round trip: its checkpoint (`checkpointKey`),
+   * the conversation's stop marker and, when there is no checkpoint yet, the events of `history`'s
+   * types among the newest `history.count` entries before `history.before` (oldest first), with
+   * `first` appended (once per key) unless the stop marker covers the turn of user message `turn`.
+   */
+  async openRun(
+    conversationId: string,
+    run: { checkpointKey: string; first?: KeyedEvent; history: { count: number; types: ReadonlySet<EventType>; before?: string }; turn?: string },
+  ): Promise<{ checkpoint?: string; marker: Record<string, string>; history: Event[]; first?: Appended }> {
+    const first = run.first ? { ...run.first.event, at: run.first.event.at ?? new Date().toISOString(), v: EVENT_SCHEMA_VERSION } : undefined;
+    const [checkpoint, markerFields, entries, id, created] = await (this.redis as unknown as OpenRunCommand).sbOpenRun(
+      ...this.logKeys(conversationId),
+      run.checkpointKey,
+      this.keys.stop(conversationId),
+      this.retention,
+      DEDUP_TTL_SECONDS,
+      run.first?.key ?? "",
+      first ? JSON.stringify(first) : "",
+      run.history.count,
+      run.history.before === undefined ? "+" : `(${run.history.before}`,
+      run.turn ?? "",
+    );
+    const marker: Record<string, string> = {};
+    for (let i = 0; i + 1 < markerFields.length; i += 2) marker[markerFields[i] as string] = markerFields[i + 1] as string;
+    const wanted = (entries ?? []).filter(([, fields]) => run.history.types.has(storedType(fields) as EventType));
+    return {
+      ...(checkpoint ? { checkpoint } : {}),
+      marker,
+      history: this.parseEntries(conversationId, wanted.reverse()),
+      ...(first && id !== undefined ? { first: await this.appended(conversationId, first, id, created === 1) } : {}),
+    };
+  }
+
+  /**
+   * The event `stored` as logged with id `id`: built from the typed event when written now (not
+   * parsed again), read back when a retry finds it logged already (the first copy is the one kept).
+   */
+  private async appended(conversationId: string, stored: Omit<Event, "id" | "conversationId">, id: string, created: boolean): Promise<Appended> {
+    if (created) return { event: { ...stored, id, conversationId } as Event, created: true };
     const [existing] = await this.range(conversationId, id, id);
     return { event: existing ?? ({ ...stored, id, conversationId } as Event), created: false };
+  }
+
+  private logKeys(conversationId: string): [log: string, dedup: string, channel: string] {
+    return [this.keys.events(conversationId), this.keys.dedup(conversationId), this.keys.appended(conversationId)];
   }
 
   /**
@@ -199,10 +309,7 @@ export class ConversationLog {
     const payload = JSON.stringify(stored);
     // Nothing to record: the dedup index stands in for the record hash (same slot, nothing written).
     const [id, created] = await this.script(conversationId, key, payload, this.keys.dedup(conversationId), "", "", []);
-    // The event was built from a typed NewEvent: no need to parse what was just written.
-    if (created === 1) return { event: { ...stored, id, conversationId } as Event, created: true };
-    const [existing] = await this.range(conversationId, id, id);
-    return { event: existing ?? ({ ...stored, id, conversationId } as Event), created: false };
+    return this.appended(conversationId, stored, id, created === 1);
   }
 
   private async script(conversationId: string, key: string, payload: string, record: string, read: string, guard: string, fields: string[]) {
@@ -278,7 +385,13 @@ type AppendCommand = {
 };
 
 type AppendWritingCommand = {
-  sbAppendWriting(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[id: string, created: number]>;
+  sbAppendWriting(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<(string | number)[]>;
+};
+
+type OpenRunCommand = {
+  sbOpenRun(
+    ...keysAndArgs: (string | number)[]
+  ): Promise<[checkpoint: string | null, marker: string[], history?: RawEntry[], id?: string, created?: number]>;
 };
 
 export function parseEntry(

@@ -86,20 +86,71 @@ describe("conversation log", () => {
     expect((await waited).map((e) => e.type === "message.user" && e.data.text)).toEqual(["awaited"]);
     await tail.close();
   });
-  it("writes a checkpoint with its event in one step, and a retry of it logs the event once", async () => {
+  it("writes a checkpoint with its events in one step, and a retry of it logs each event once", async () => {
     const convLog = new ConversationLog(redis, k, log, 1000);
     const id = randomUUID();
     const checkpoint = (value: string) => [{ op: "set" as const, key: k.run(id, "r1"), value }, { op: "hset" as const, key: k.runSteps(id, "r1"), field: "0", value: "{}" }];
-    const first = await convLog.appendWriting(id, userMessage("result"), "r1:result", checkpoint("one"));
-    const again = await convLog.appendWriting(id, userMessage("result"), "r1:result", checkpoint("two"));
-    expect(first).toMatchObject({ created: true });
-    expect(again).toMatchObject({ created: false, event: { id: first?.event.id } });
-    expect((await convLog.read(id)).map((e) => e.id)).toEqual([first?.event.id]);
+    const events = [
+      { event: userMessage("result"), key: "r1:result" },
+      { event: userMessage("done"), key: "r1:done" },
+    ];
+    const first = await convLog.appendWriting(id, events, checkpoint("one"));
+    const again = await convLog.appendWriting(id, events, checkpoint("two"));
+    if (!("appended" in first) || !("appended" in again)) throw new Error("no stop was asked for");
+    expect(first.appended.map((a) => a.created)).toEqual([true, true]);
+    expect(again.appended.map((a) => a.created)).toEqual([false, false]);
+    expect(again.appended.map((a) => a.event.id)).toEqual(first.appended.map((a) => a.event.id));
+    expect((await convLog.read(id)).map((e) => e.type === "message.user" && e.data.text)).toEqual(["result", "done"]);
     // The writes are made either way: the retry's checkpoint is the newer one.
     expect(await redis.get(k.run(id, "r1"))).toBe("two");
     expect(await redis.hget(k.runSteps(id, "r1"), "0")).toBe("{}");
     // With no event, only the writes.
-    expect(await convLog.appendWriting(id, undefined, "", [{ op: "del", key: k.run(id, "r1") }])).toBeUndefined();
+    expect(await convLog.appendWriting(id, [], [{ op: "del", key: k.run(id, "r1") }])).toEqual({ appended: [] });
     expect(await redis.exists(k.run(id, "r1"))).toBe(0);
+  });
+  it("writes nothing for a turn the stop marker covers, unless its first event is logged already", async () => {
+    const convLog = new ConversationLog(redis, k, log, 1000);
+    const id = randomUUID();
+    const turn = (await convLog.append(id, userMessage("question"))).event.id;
+    const answered = await convLog.appendWriting(id, [{ event: userMessage("answer"), key: "r1:answer" }], []);
+    await redis.hset(k.stop(id), { through: turn, by: "alice", reason: "stopped", at: new Date().toISOString() });
+    const set = [{ op: "set" as const, key: k.run(id, "r2"), value: "after the stop" }];
+    expect(await convLog.appendWriting(id, [{ event: userMessage("late answer"), key: "r2:answer" }], set, turn)).toEqual({ stoppedBy: "alice" });
+    expect(await redis.exists(k.run(id, "r2"))).toBe(0);
+    // A retry of an answer logged before the stop goes on: the answer won.
+    const retried = await convLog.appendWriting(id, [{ event: userMessage("answer"), key: "r1:answer" }, { event: userMessage("ended"), key: "r1:end" }], [], turn);
+    if (!("appended" in retried) || !("appended" in answered)) throw new Error("the answer came before the stop");
+    expect(retried.appended[0]?.event.id).toBe(answered.appended[0]?.event.id);
+    expect((await convLog.read(id)).map((e) => e.type === "message.user" && e.data.text)).toEqual(["question", "answer", "ended"]);
+  });
+  it("opens a run in one step: its history and first event, or its checkpoint, and the stop marker", async () => {
+    const convLog = new ConversationLog(redis, k, log, 1000);
+    const id = randomUUID();
+    await convLog.append(id, userMessage("earlier"));
+    await convLog.append(id, { type: "run.slow", data: { step: 0, waitedMs: 1, message: "waiting" } });
+    const turn = (await convLog.append(id, userMessage("now"))).event.id;
+    const types = new Set(["message.user"] as const);
+    const open = () =>
+      convLog.openRun(id, {
+        checkpointKey: k.run(id, "r1"),
+        first: { event: userMessage("started"), key: "r1:started" },
+        history: { count: 10, types, before: turn },
+        turn,
+      });
+    const opened = await open();
+    expect(opened.checkpoint).toBeUndefined();
+    expect(opened.marker).toEqual({});
+    expect(opened.history.map((e) => e.type === "message.user" && e.data.text)).toEqual(["earlier"]);
+    expect(opened.first?.created).toBe(true);
+    // Opened again (a retry before the first checkpoint): the first event is not logged twice.
+    expect((await open()).first).toMatchObject({ created: false, event: { id: opened.first?.event.id } });
+    await redis.set(k.run(id, "r1"), "checkpoint");
+    expect(await open()).toEqual({ checkpoint: "checkpoint", marker: {}, history: [] });
+    // A stopped turn's new run starts nothing, and gets the marker.
+    await redis.hset(k.stop(id), { through: turn, by: "bob", reason: "stopped", at: "2026-12-02T00:00:00.000Z" });
+    const stopped = await convLog.openRun(id, { checkpointKey: k.run(id, "r2"), first: { event: userMessage("started"), key: "r2:started" }, history: { count: 10, types }, turn });
+    expect(stopped.first).toBeUndefined();
+    expect(stopped.marker).toMatchObject({ by: "bob", through: turn });
+    expect((await convLog.read(id)).filter((e) => e.type === "message.user" && e.data.text === "started")).toHaveLength(1);
   });
 });

@@ -118,7 +118,13 @@ describe("every script and transaction of the product on the cluster", () => {
         const state: RunState = { v: RUN_STATE_VERSION, job, model: "offline", startedAt: Date.now(), status: "completed" as const, messages: [], steps: [], usage, childModelCalls: 0, childCostUsd: 0, pendingToolCalls: [] };
         const step: RecordedStep = { v: 1, step: 0, at: new Date().toISOString(), model: "offline", latencyMs: 1, sent: { messages: [], omittedMessages: 0, tools: [] }, answer: { text: "hi", toolCalls: [], finishReason: "stop", usage } };
         await runs.save(state, { step });
-        expect((await runs.load(conversationId, "r1"))?.status).toBe("completed");
+        const started = { event: { type: "run.started" as const, data: { task: "t", model: "offline", depth: 0, mode: "turn" as const } }, key: "r1:started" };
+        const history = { count: 10, types: new Set(["message.user"] as const) };
+        expect((await runs.open(job, started, history)).state?.status).toBe("completed");
+        // A new run opened in one script: its history read and its first event logged.
+        const opened = await runs.open({ ...job, runId: "r2" }, { ...started, key: "r2:started" }, history);
+        expect(opened.history.map((e) => e.type)).toEqual(["message.user", "message.user"]);
+        expect(opened.first?.created).toBe(true);
         expect(await redis.ttl(keys.runSteps(conversationId, "r1"))).toBeGreaterThan(0);
         // A stop marker and its announcement.
         const stops = new TurnStops(redis, keys);
