@@ -33,7 +33,11 @@ export class RateLimits {
   private readonly actions: Record<LimitedAction, { perToken?: RateLimiterRedis; perAddress?: RateLimiterRedis }>;
   private readonly loginFailures?: RateLimiterRedis;
 
-  constructor(redis: RedisClient, prefix: string, settings: Config["rateLimits"]) {
+  constructor(
+    private readonly redis: RedisClient,
+    prefix: string,
+    settings: Config["rateLimits"],
+  ) {
     const limiter = (name: string, points: number, duration: number) =>
       points > 0 ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rl:${name}`, points, duration }) : undefined;
     const action = (name: LimitedAction) => ({
@@ -66,6 +70,10 @@ export class RateLimits {
    */
   async assertLoginAllowed(address: string): Promise<void> {
     if (!this.loginFailures) return;
+    // Every request asks this: a plain GET of the counter (one command where the limiter's own read
+    // is a MULTI of four), and the time left only for an address that is blocked.
+    const failures = Number(await this.redis.get(this.loginFailures.getKey(address)));
+    if (failures < this.loginFailures.points) return;
     const res = await this.loginFailures.get(address);
     if (res && res.consumedPoints >= this.loginFailures.points) throw loginBlocked(retryAfter(res));
   }
