@@ -162,6 +162,8 @@ try {
     commands: number;
     sent: { agents: number; server: number; bench: number };
     roundTrips: { agents: number; server: number; bench: number };
+    /** The agents process's round trips that were BullMQ's own job handling. */
+    queueRoundTrips: number;
     slices: number[];
     load: number[];
   }
@@ -194,6 +196,7 @@ try {
         server: after.probes.server.roundTrips - before.probes.server.roundTrips,
         bench: after.benchProbe.roundTrips - before.benchProbe.roundTrips,
       },
+      queueRoundTrips: after.probes.agents.queueRoundTrips - before.probes.agents.queueRoundTrips,
       slices: [units / seconds],
       load: [before.load, after.load],
     };
@@ -208,6 +211,7 @@ try {
     commands: a.commands + b.commands,
     sent: sum(a.sent, b.sent),
     roundTrips: sum(a.roundTrips, b.roundTrips),
+    queueRoundTrips: a.queueRoundTrips + b.queueRoundTrips,
     slices: [...a.slices, ...b.slices],
     load: [...a.load, ...b.load],
   });
@@ -223,6 +227,7 @@ try {
       redisCommands: t.commands / t.units,
       sent: per(t.sent),
       roundTrips: per(t.roundTrips),
+      queueRoundTrips: t.queueRoundTrips / t.units,
       slices: t.slices,
       load: [Math.min(...t.load), Math.max(...t.load)],
     };

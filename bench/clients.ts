@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import { io, type Socket } from "socket.io-client";
 import type { Event } from "../shared/events.js";
 import type { ClientToServerEvents, ServerToClientEvents } from "../shared/socket-events.js";
 
 /**
- * The two clients a user's program is: REST (post the message, then follow the conversation by
- * long polling, as `npm run chat` does) and Socket.IO (join, send, wait for the events), each for
- * one conversation. A turn is timed from the client's send to the specialist's answer received by
+ * The two clients a user's program is: HTTP (post the message; the conversation's events come on
+ * its server-sent events stream, kept open, as `npm run chat` follows them) and Socket.IO (join,
+ * send, wait for the events), each for one conversation. A turn is timed from the client's send to the specialist's answer received by
  * that client; it is over (the next may be sent) when the answering run's `run.completed` arrives.
  */
 export interface TurnResult {
@@ -23,9 +24,6 @@ export interface BenchClient {
   turn(text: string): Promise<TurnResult>;
   close(): void;
 }
-
-/** How long one long poll may be held when nothing new is logged. */
-const LONG_POLL_MS = 25_000;
 
 class TurnWatch {
   answeredAt = Number.NaN;
@@ -57,21 +55,42 @@ export async function restClient(baseUrl: string, token: string, title: string):
     return JSON.parse(text) as Record<string, unknown>;
   };
   const id = (await call("POST", "/api/conversations", { title })).id as string;
+  // One stream of the conversation's events for the client's life, as a program (or a browser's EventSource) keeps it.
+  const aborter = new AbortController();
+  const response = await fetch(`${baseUrl}/api/conversations/${id}/events/stream`, {
+    headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+    signal: aborter.signal,
+  });
+  if (!response.ok || !response.body) throw new Error(`events stream: ${response.status} ${await response.text()}`);
+  let watch: TurnWatch | undefined;
+  let over: (() => void) | undefined;
+  let lost: ((error: unknown) => void) | undefined;
+  const messages = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  void (async () => {
+    try {
+      for await (const message of messages) if (watch?.see(JSON.parse(message.data) as Event, performance.now())) over?.();
+      lost?.(new Error("the server ended the events stream"));
+    } catch (error) {
+      if (!aborter.signal.aborted) lost?.(error);
+    }
+  })();
   return {
     kind: "rest",
     async turn(text) {
+      const current = new TurnWatch();
+      const finished = new Promise<void>((resolve, reject) => {
+        over = resolve;
+        lost = reject;
+      });
+      watch = current;
       const sent = performance.now();
-      let cursor = (await call("POST", `/api/conversations/${id}/messages`, { text })).eventId as string;
-      const watch = new TurnWatch();
-      while (!watch.done) {
-        const { events } = (await call("GET", `/api/conversations/${id}/events?after=${cursor}&wait=${LONG_POLL_MS}`)) as { events: Event[] };
-        const at = performance.now();
-        for (const event of events) if (watch.see(event, at)) break;
-        cursor = events.at(-1)?.id ?? cursor;
-      }
-      return { latency: watch.answeredAt - sent, steps: watch.steps, ...(watch.failure ? { failure: watch.failure } : {}) };
+      await call("POST", `/api/conversations/${id}/messages`, { text });
+      await finished;
+      return { latency: current.answeredAt - sent, steps: current.steps, ...(current.failure ? { failure: current.failure } : {}) };
     },
-    close() {},
+    close() {
+      aborter.abort();
+    },
   };
 }
 

@@ -93,6 +93,8 @@ const CLOCK_TICKS = 100;
 export interface ProbeCounts {
   commands: number;
   roundTrips: number;
+  /** Of the round trips, BullMQ's own job handling (its scripts and blocking waits). */
+  queueRoundTrips: number;
 }
 
 /** The Redis probe's counts in a process (see redis-probe.mjs): asked by SIGUSR2, answered in a file. */

@@ -1,9 +1,11 @@
 import { fork, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import { Pipeline, Redis } from "ioredis";
 import type { Event } from "../shared/events.js";
 
@@ -12,14 +14,15 @@ import type { Event } from "../shared/events.js";
  * one tool → answer, offline model at zero delay) costs in Redis commands, round trips and CPU.
  * A real redis-server with its append-only file (as shipped), the agents process and the server
  * each in a process of their own (this file, started again in a role), default settings. Turns run
- * one at a time, each from the REST post to the calculator's `run.completed` read by long polling,
- * as `npm run chat` does. Counts do not depend on the machine's load; CPU does, a little.
+ * one at a time, each from the REST post to the calculator's `run.completed` read from the
+ * conversation's server-sent events stream, as `npm run chat` does. Counts do not depend on the
+ * machine's load; CPU does, a little.
  *
  * - Commands: Redis's INFO commandstats before and after, divided by the turns (commands run by
  *   scripts are counted by name, the script call itself as EVALSHA).
  * - Round trips: ioredis calls each process makes, observed (not changed) in the process: a
  *   command sent on its own is one; a MULTI or pipeline is one however many commands it holds.
- *   Blocking reads (BullMQ's BZPOPMIN, long-poll XREAD) count like any other call.
+ *   Blocking reads (BullMQ's BZPOPMIN) count like any other call.
  * - Idle activity (BullMQ's stalled checks and blocking timeouts of idle workers) is measured over
  *   a window as long as the turns' and reported beside them; "net" subtracts it. On a loaded
  *   machine a turn takes longer, so more idle activity falls in its window: compare the net figures.
@@ -45,10 +48,19 @@ type FromChild = { kind: "ready"; url: string } | { kind: "probe"; probe: Probe 
 async function runRole(which: Role): Promise<void> {
   const trips: Trips = {};
   const count = (name: string) => (trips[name] = (trips[name] ?? 0) + 1);
+  // A script is named by what it was defined as (ours and BullMQ's alike), found by its SHA1.
+  const scripts = new Map<string, string>();
+  const defineCommand = Redis.prototype.defineCommand;
+  Redis.prototype.defineCommand = function (this: Redis, name: string, definition: { lua: string; numberOfKeys?: number; readOnly?: boolean }) {
+    scripts.set(createHash("sha1").update(definition.lua).digest("hex"), name);
+    return defineCommand.call(this, name, definition);
+  };
   const sendCommand = Redis.prototype.sendCommand;
   // A command with a stream is part of a pipeline or MULTI: counted once, at `exec`.
   Redis.prototype.sendCommand = function (this: Redis, command, stream) {
-    if (stream === undefined) count(command.name.toLowerCase());
+    const name = command.name.toLowerCase();
+    const script = name === "evalsha" || name === "eval" ? scripts.get(String(command.args[0])) : undefined;
+    if (stream === undefined) count(script ? `${name} ${script}` : name);
     return sendCommand.apply(this, [command, stream] as Parameters<typeof sendCommand>);
   } as typeof sendCommand;
   const exec = Pipeline.prototype.exec;
@@ -188,16 +200,24 @@ class Api {
     return (await this.request("POST", "/conversations", {})).id as string;
   }
 
-  /** Posts the question and follows the log until the calculator's run has completed. */
+  /** Posts the question and follows the conversation's event stream until the calculator's run has completed. */
   async turn(conversationId: string): Promise<void> {
-    let cursor = (await this.request("POST", `/conversations/${conversationId}/messages`, { text: QUESTION })).eventId as string;
-    for (;;) {
-      const { events } = (await this.request("GET", `/conversations/${conversationId}/events?after=${cursor}&wait=10000`)) as { events: Event[] };
-      for (const event of events) {
+    const posted = (await this.request("POST", `/conversations/${conversationId}/messages`, { text: QUESTION })).eventId as string;
+    const aborter = new AbortController();
+    const response = await fetch(`${this.url}/api/conversations/${conversationId}/events/stream`, {
+      headers: { authorization: `Bearer ${TOKEN}`, accept: "text/event-stream", "last-event-id": posted },
+      signal: aborter.signal,
+    });
+    if (!response.ok || !response.body) throw new Error(`events stream: ${response.status} ${await response.text()}`);
+    try {
+      for await (const message of response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream())) {
+        const event = JSON.parse(message.data) as Event;
         if (event.type === "run.failed") throw new Error(`${event.agent} failed: ${event.data.reason}`);
         if (event.type === "run.completed" && event.agent === "calculator") return;
       }
-      cursor = events.at(-1)?.id ?? cursor;
+      throw new Error("the server ended the events stream before the turn was over");
+    } finally {
+      aborter.abort();
     }
   }
 }
