@@ -33,7 +33,7 @@ export function handoffCandidates(agent: AgentDefinition, directory: AgentDirect
     .filter((target): target is AgentDefinition => target !== undefined)
     .map((target) => ({ name: target.name, description: target.description }));
   if (targets.length <= MAX_HANDOFF_CANDIDATES) return targets;
-  const ranked = new RelevanceIndex(targets.map((target) => ({ id: target.name, text: target.description }))).rank(request);
+  const ranked = RelevanceIndex.of(targets.map((target) => ({ id: target.name, text: target.description }))).rank(request);
   const keep = new Set(ranked.slice(0, MAX_HANDOFF_CANDIDATES).map((ranking) => ranking.id));
   return targets.filter((target) => keep.has(target.name));
 }

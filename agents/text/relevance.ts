@@ -47,7 +47,26 @@ interface IndexedText {
 /** Content words only, so a text's length, which BM25 discounts, counts what it says, not its filler. */
 const readTokens = (text: string): string[] => tokenize(spellOperators(text)).filter(isContentWord);
 
+/** How many built indexes are kept: a team's agents, tools and workflows, and the option lists of a few schemas. */
+const KEPT_INDEXES = 64;
+const built = new Map<string, RelevanceIndex>();
+
 export class RelevanceIndex {
+  /**
+   * The index of `candidates`, built once for the same candidates: the offline model ranks the
+   * same team, tools and options on every call, and building is most of what ranking costs.
+   */
+  static of(candidates: readonly RelevanceCandidate[]): RelevanceIndex {
+    const key = JSON.stringify(candidates.map((candidate) => [candidate.id, candidate.text]));
+    let index = built.get(key);
+    if (index) built.delete(key);
+    else index = new RelevanceIndex(candidates);
+    // Most recently used last, so the oldest goes first when the map is full.
+    built.set(key, index);
+    if (built.size > KEPT_INDEXES) built.delete(built.keys().next().value as string);
+    return index;
+  }
+
   private readonly index = new MiniSearch<IndexedText>({
     idField: "order",
     fields: ["text"],
@@ -64,7 +83,7 @@ export class RelevanceIndex {
   /** How many candidates hold each stem. */
   private readonly frequency = new Map<string, number>();
 
-  constructor(private readonly candidates: readonly RelevanceCandidate[]) {
+  private constructor(private readonly candidates: readonly RelevanceCandidate[]) {
     this.index.addAll(candidates.map((candidate, order) => ({ order, text: candidate.text })));
     this.spellings = candidates.map((candidate) => {
       const spelled = new Map<string, string>();

@@ -31,8 +31,18 @@ export function tokenize(text: string): string[] {
 
 export function stem(word: string): string {
   const lower = word.toLowerCase();
-  return stemmer(ABBREVIATIONS[lower] ?? lower);
+  let stemmed = stems.get(lower);
+  if (stemmed === undefined) {
+    stemmed = stemmer(ABBREVIATIONS[lower] ?? lower);
+    // The words a team's texts and its users' requests use are few: remembered, up to a bound.
+    if (stems.size >= MAX_REMEMBERED_STEMS) stems.clear();
+    stems.set(lower, stemmed);
+  }
+  return stemmed;
 }
+
+const MAX_REMEMBERED_STEMS = 50_000;
+const stems = new Map<string, string>();
 
 /** A word that says what a text is about: not a stop word, not a bare number. */
 export function isContentWord(word: string): boolean {

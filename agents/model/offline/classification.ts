@@ -22,7 +22,7 @@ import type { SchemaOption } from "./json-schema.js";
 const CATCH_ALL = /^(?:other|others|unknown|none|general|misc|miscellaneous|unclassified)$/i;
 
 export function classify(text: string, options: SchemaOption[]): { value: unknown; matched: boolean } {
-  const index = new RelevanceIndex(options.map((option, order) => ({ id: String(order), text: `${wordsOf(option.value)} ${option.description}` })));
+  const index = RelevanceIndex.of(options.map((option, order) => ({ id: String(order), text: `${wordsOf(option.value)} ${option.description}` })));
   const reported = reportedWords(text);
   const top = (reported === undefined ? undefined : bestOption(index, reported)) ?? bestOption(index, text);
   if (top) return { value: options[Number(top.id)]?.value, matched: true };

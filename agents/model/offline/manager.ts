@@ -62,7 +62,7 @@ export function managerDecision(conversation: Conversation, tools: FunctionTool[
 /** A workflow whose description matches the whole request better than every agent's, run with arguments from it. */
 function chooseWorkflow(task: string, candidates: HandoffCandidate[], workflows: FunctionTool[]): Decision | undefined {
   if (workflows.length === 0 || task === "") return undefined;
-  const index = new RelevanceIndex([
+  const index = RelevanceIndex.of([
     ...workflows.map((tool) => ({ id: tool.name, text: workflowText(tool) })),
     ...candidates.map((candidate) => ({ id: `agent:${candidate.name}`, text: candidateText(candidate) })),
   ]);
@@ -114,7 +114,7 @@ function candidatesIn(node: Record<string, unknown> | undefined): HandoffCandida
 /** Each independent part of the request, with the agent whose description it matches, if any. */
 function planRequest(task: string, candidates: HandoffCandidate[]): RoutedPart[] {
   if (candidates.length === 0) return [];
-  const index = new RelevanceIndex(candidates.map((candidate) => ({ id: candidate.name, text: candidateText(candidate) })));
+  const index = RelevanceIndex.of(candidates.map((candidate) => ({ id: candidate.name, text: candidateText(candidate) })));
   return splitRequest(task).map((text) => {
     // "rewrite this formally: <material>": the request is the part before the colon.
     const { head } = splitPayload(text);

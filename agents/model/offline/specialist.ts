@@ -38,7 +38,7 @@ export function specialistDecision(conversation: Conversation, tools: FunctionTo
  */
 function chooseToolCall(conversation: Conversation, tools: FunctionTool[]): PlannedCall | undefined {
   if (conversation.task === "" || tools.length === 0) return undefined;
-  const index = new RelevanceIndex(tools.map((tool) => ({ id: tool.name, text: toolText(tool) })));
+  const index = RelevanceIndex.of(tools.map((tool) => ({ id: tool.name, text: toolText(tool) })));
   // The request, not the material it carries, says which tool fits.
   const scores = new Map(index.rank(splitPayload(conversation.task).head).map((ranking) => [ranking.id, ranking.score]));
   let best: { call: PlannedCall; fit: number } | undefined;
