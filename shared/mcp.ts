@@ -18,7 +18,9 @@ const HttpUrl = z
   .max(2000)
   .refine((text) => URL.canParse(text) && ["http:", "https:"].includes(new URL(text).protocol), "an http:// or https:// URL");
 
-const Headers = z.record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/, "a header name"), z.string().max(4000)).refine((headers) => Object.keys(headers).length <= 20, "at most 20 headers");
+/** A header value may not break the request it is sent in: no line breaks, no NUL. */
+const HeaderValue = z.string().max(4000).regex(/^[^\r\n\0]*$/, "a header value on one line");
+const Headers = z.record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/, "a header name"), HeaderValue).refine((headers) => Object.keys(headers).length <= 20, "at most 20 headers");
 
 /** A streamable-HTTP server: what `POST /api/mcp-servers` takes, and a catalog file may declare. */
 export const McpHttpServerInput = z

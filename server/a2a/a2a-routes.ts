@@ -92,5 +92,13 @@ export function a2aRoutes(deps: A2ADeps): Router {
       },
     }),
   );
+  // Not the page: a GET (or any method but POST) of the endpoint says how to use it.
+  router.all(A2A_PATH, (_request, response) => {
+    response
+      .status(405)
+      .setHeader("Allow", "POST")
+      // -32600: JSON-RPC 2.0 Invalid Request.
+      .json({ jsonrpc: "2.0", error: { code: -32600, message: "Send A2A JSON-RPC requests to this endpoint as a POST." }, id: null });
+  });
   return router;
 }

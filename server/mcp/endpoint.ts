@@ -34,6 +34,11 @@ export function mcpEndpoint(deps: {
   router.use(requireBearer(deps.authenticate, deps.limits));
 
   router.post("/", async (request, response) => {
+    // JSON-RPC calls an empty batch an invalid request; the transport would take it as nothing to answer.
+    if (Array.isArray(request.body) && request.body.length === 0) {
+      response.status(400).json({ jsonrpc: "2.0", error: { code: ErrorCode.InvalidRequest, message: "Invalid Request: an empty batch." }, id: null });
+      return;
+    }
     const caller: Caller = { identity: response.locals.identity, address: response.locals.address };
     const server = mcpServer(deps.tools, deps.calls, caller, log);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, maxRequestBodySize: MAX_BODY_BYTES });

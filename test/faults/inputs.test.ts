@@ -20,11 +20,13 @@ import { loggedTwice } from "./support/follow.js";
 import {
   frameCorpus,
   handshakeCorpus,
+  jsonRpcCorpus,
   repeatedCorpus,
   restCorpus,
   socketCorpus,
   staticCorpus,
   type FuzzFixtures,
+  type JsonRpcCase,
   type RestCase,
 } from "./support/fuzz-corpus.js";
 import { ApiClient, TEST_TOKEN as ADMIN_TOKEN } from "../support/api-client.js";
@@ -49,6 +51,7 @@ const tally = {
   restRoutes: new Map<string, number>(),
   socket: 0,
   socketEvents: new Map<string, number>(),
+  jsonRpc: 0,
   handshakes: 0,
   frames: 0,
   statics: 0,
@@ -60,7 +63,7 @@ const tally = {
   malformed: 0,
   rateLimited: 0,
   /** What went wrong, by part of the corpus. */
-  problems: { rest: [] as string[], socket: [] as string[] },
+  problems: { rest: [] as string[], socket: [] as string[], jsonRpc: [] as string[] },
   crashes: 0,
   lost: 0,
   duplicated: 0,
@@ -131,10 +134,11 @@ interface Snapshot {
   approvals: unknown;
   runs: Record<string, unknown>;
   agents: unknown;
+  mcpServers: unknown;
   me: Record<string, unknown>;
 }
 
-/** Everything a bad request could have changed: conversations, their logs, approvals, runs, the team, who is admin. */
+/** Everything a bad request could have changed: conversations, their logs, approvals, runs, the team and its MCP servers, who is admin. */
 async function snapshot(): Promise<Snapshot> {
   const clients = { admin, alice, bob };
   const conversations: Record<string, unknown> = {};
@@ -154,7 +158,8 @@ async function snapshot(): Promise<Snapshot> {
   const agents = ((await admin.request("GET", "/api/agents")).body.agents as Record<string, unknown>[]).map(
     ({ name, description, instructions, tools, handoffs, enabled, model, updatedAt }) => ({ name, description, instructions, tools, handoffs, enabled, model, updatedAt }),
   );
-  return { conversations, logs, approvals, runs, agents, me };
+  const mcpServers = ((await admin.request("GET", "/api/mcp-servers")).body.servers as { name: string; source: string }[]).map((server) => `${server.name} ${server.source}`);
+  return { conversations, logs, approvals, runs, agents, mcpServers, me };
 }
 
 function tokenFor(as: RestCase["as"]): Record<string, string> {
@@ -165,7 +170,7 @@ function tokenFor(as: RestCase["as"]): Record<string, string> {
 }
 
 const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-let part: "rest" | "socket" = "rest";
+let part: "rest" | "socket" | "jsonRpc" = "rest";
 const problem = (what: string) => {
   if (tally.problems[part].length < 200) tally.problems[part].push(what);
 };
@@ -227,6 +232,81 @@ describe("bad input over REST", () => {
     }
     expect(corpus.length).toBeGreaterThanOrEqual(200);
     expect(tally.problems.rest).toEqual([]);
+  });
+});
+
+/**
+ * A JSON-RPC endpoint's refusal: Switchboard's `{error: {code, message}}` (a bad token), a JSON-RPC
+ * error (the SDKs answer the envelope's faults, often with 200), or an MCP tool result marked
+ * `isError` (a tool's arguments). An MCP answer may come as one server-sent event.
+ */
+function judgeJsonRpc(testCase: JsonRpcCase, response: RawResponse): string | undefined {
+  if (response.dropped) {
+    tally.dropped++;
+    return `dropped: ${response.dropped}`;
+  }
+  if (response.status >= 500) {
+    tally.http5xx++;
+    return `${response.status} ${response.text.slice(0, 200)}`;
+  }
+  if (response.status === 429) {
+    tally.rateLimited++;
+    return `429 ${response.text.slice(0, 200)}`;
+  }
+  if (testCase.expect && !testCase.expect.includes(response.status)) {
+    tally.accepted++;
+    return `answered ${response.status} (allowed: ${testCase.expect.join("/")}) ${response.text.slice(0, 200)}`;
+  }
+  const streamed = /text\/event-stream/.test(String(response.headers["content-type"]));
+  const answers = [streamed ? sseData(response.text) : response.json].flat();
+  if (answers.length === 0 || !answers.every((answer) => errorBody(answer) || jsonRpcError(answer) || toolError(answer))) {
+    if (answers.some((answer) => (answer as { result?: unknown } | undefined)?.result !== undefined && !toolError(answer))) {
+      tally.accepted++;
+      return `answered with a result: ${response.status} ${response.text.slice(0, 200)}`;
+    }
+    tally.malformed++;
+    return `no error that says why: ${response.status} ${String(response.headers["content-type"])} ${response.text.slice(0, 200)}`;
+  }
+  return undefined;
+}
+
+const jsonRpcError = (answer: unknown): boolean => {
+  const error = (answer as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  return typeof error?.code === "number" && typeof error.message === "string" && error.message.trim() !== "";
+};
+const toolError = (answer: unknown): boolean => {
+  const result = (answer as { result?: { isError?: unknown; content?: { text?: unknown }[] } } | undefined)?.result;
+  return result?.isError === true && typeof result.content?.[0]?.text === "string" && result.content[0].text.trim() !== "";
+};
+/** The JSON of each `data:` line of a server-sent events body. */
+function sseData(text: string): unknown[] {
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("data:"))
+    .map((line) => {
+      try {
+        return JSON.parse(line.slice(5));
+      } catch {
+        return undefined;
+      }
+    });
+}
+
+describe("bad input to the MCP and A2A endpoints", () => {
+  it("answers every bad JSON-RPC request with an error that says why; no 5xx, no dropped connection", async () => {
+    part = "jsonRpc";
+    const corpus = jsonRpcCorpus(fixtures);
+    for (const testCase of corpus) {
+      const headers: Record<string, string> = { ...tokenFor(testCase.as), accept: "application/json, text/event-stream" };
+      if (testCase.body !== undefined && testCase.contentType !== null) headers["content-type"] = testCase.contentType ?? "application/json";
+      const response = await rawRequest(platform.url, { method: testCase.method, path: testCase.endpoint, headers, ...(testCase.body !== undefined ? { body: testCase.body } : {}) });
+      tally.jsonRpc++;
+      count(tally.restRoutes, `POST ${testCase.endpoint}`);
+      const wrong = judgeJsonRpc(testCase, response);
+      if (wrong) problem(`${testCase.endpoint} — ${testCase.kind}: ${wrong}`);
+    }
+    expect(corpus.length).toBeGreaterThanOrEqual(60);
+    expect(tally.problems.jsonRpc).toEqual([]);
   });
 });
 
@@ -383,8 +463,8 @@ function record(): void {
   const routes = [...tally.restRoutes.keys()].filter((route) => route.includes("/api/")).length;
   recordFaultRow({
     scenario: "inputs: fuzz corpus",
-    load: `${tally.rest} REST requests over all ${routes} routes and unknown ones, ${tally.statics} static paths, ${tally.socket} socket emits over 7 events and unknown ones, ${tally.handshakes} handshakes, ${tally.frames} raw frames; then 2 good turns`,
-    faults: `${tally.rest + tally.statics + tally.socket + tally.handshakes + tally.frames} bad inputs`,
+    load: `${tally.rest} REST requests over all ${routes} routes and unknown ones, ${tally.jsonRpc} JSON-RPC requests to /mcp and /a2a, ${tally.statics} static paths, ${tally.socket} socket emits over 7 events and unknown ones, ${tally.handshakes} handshakes, ${tally.frames} raw frames; then 2 good turns`,
+    faults: `${tally.rest + tally.jsonRpc + tally.statics + tally.socket + tally.handshakes + tally.frames} bad inputs`,
     lost: tally.lost,
     duplicated: tally.duplicated,
     failed: tally.failedTurns,
@@ -403,7 +483,7 @@ function record(): void {
 
 function printCorpusSizes(): void {
   const lines = [
-    `fuzz corpus: ${tally.rest} REST requests, ${tally.statics} static paths, ${tally.socket} socket emits, ${tally.handshakes} handshakes, ${tally.frames} raw frames`,
+    `fuzz corpus: ${tally.rest} REST requests, ${tally.jsonRpc} JSON-RPC requests, ${tally.statics} static paths, ${tally.socket} socket emits, ${tally.handshakes} handshakes, ${tally.frames} raw frames`,
     ...[...tally.restRoutes.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([route, n]) => `  ${String(n).padStart(4)}  ${route}`),
     ...[...tally.socketEvents.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([event, n]) => `  ${String(n).padStart(4)}  socket: ${event}`),
   ];

@@ -192,7 +192,7 @@ interface RouteSpec {
   /** A body that is right, so a case can break one thing at a time. */
   body?: Record<string, unknown>;
   /** The kind of id in the path, if any. */
-  param?: "conversation" | "agent" | "workflow" | "run" | "approval";
+  param?: "conversation" | "agent" | "workflow" | "run" | "approval" | "MCP server";
   /** Methods the path does not answer. */
   wrongMethods: string[];
 }
@@ -204,6 +204,8 @@ const VALID_AGENT = {
 };
 const VALID_UPDATE = { description: "Proofreads a passage for spelling, grammar and punctuation.", instructions: "Return the corrected passage only." };
 const VALID_INPUT = { orderId: "4413", message: "Where is my lamp? It has not arrived." };
+/** An HTTP MCP server as the admin adds one; nothing listens there, and no case adds it. */
+const VALID_MCP_SERVER = { name: "fuzztools", url: "http://127.0.0.1:9/mcp" };
 
 function routeTable(): RouteSpec[] {
   return [
@@ -280,6 +282,14 @@ function routeTable(): RouteSpec[] {
       param: "conversation",
       wrongMethods: ["POST", "PUT", "DELETE", "PATCH"],
     },
+    {
+      route: "GET /api/conversations/:id/events/stream",
+      method: "GET",
+      path: (f, id) => `/api/conversations/${id ?? f.conversationId}/events/stream`,
+      as: "alice",
+      param: "conversation",
+      wrongMethods: ["POST", "PUT", "DELETE", "PATCH"],
+    },
     { route: "GET /api/agents", method: "GET", path: () => "/api/agents", as: "alice", wrongMethods: ["PUT", "DELETE", "PATCH"] },
     { route: "GET /api/agents/:name", method: "GET", path: (f, id) => `/api/agents/${id ?? f.agent}`, as: "alice", param: "agent", wrongMethods: ["POST", "PATCH"] },
     { route: "POST /api/agents", method: "POST", path: () => "/api/agents", as: "admin", body: VALID_AGENT, wrongMethods: [] },
@@ -318,6 +328,9 @@ function routeTable(): RouteSpec[] {
       param: "run",
       wrongMethods: ["GET", "PUT", "DELETE", "PATCH"],
     },
+    { route: "GET /api/mcp-servers", method: "GET", path: () => "/api/mcp-servers", as: "alice", wrongMethods: ["PUT", "DELETE", "PATCH"] },
+    { route: "POST /api/mcp-servers", method: "POST", path: () => "/api/mcp-servers", as: "admin", body: VALID_MCP_SERVER, wrongMethods: [] },
+    { route: "DELETE /api/mcp-servers/:name", method: "DELETE", path: (_f, id) => `/api/mcp-servers/${id ?? "fuzznone"}`, as: "admin", param: "MCP server", wrongMethods: ["GET", "POST", "PUT", "PATCH"] },
     { route: "GET /api/approvals", method: "GET", path: () => "/api/approvals", as: "alice", wrongMethods: ["PUT", "DELETE", "PATCH"] },
     {
       route: "POST /api/approvals/:approvalId",
@@ -442,6 +455,14 @@ export function restCorpus(f: FuzzFixtures): RestCase[] {
   const eventsAt = (query: string) => `/api/conversations/${f.conversationId}/events?${query}`;
   for (const [kind, cursor] of BAD_CURSORS) add(events, `cursor: ${kind}`, { path: eventsAt(`after=${enc(cursor)}`) });
   add(events, "cursor given twice", { path: eventsAt("after=0&after=1-0") });
+  // GET /api/conversations/:id/events/stream, resumed from Last-Event-ID or ?after=
+  const stream = byRoute("GET /api/conversations/:id/events/stream");
+  // A header's surrounding spaces are not part of its value, an empty one is as if none were sent,
+  // and a header holds printable ASCII (an HTTP client sends nothing else).
+  for (const [kind, cursor] of BAD_CURSORS.filter(([, cursor]) => cursor !== "" && !cursor.startsWith("18446744073709551615-"))) {
+    if (/^[!-~]+$/.test(cursor)) add(stream, `Last-Event-ID: ${kind}`, { headers: { "last-event-id": cursor } });
+    add(stream, `after: ${kind}`, { path: `${stream.path(f)}?after=${enc(cursor)}` });
+  }
   for (const [kind, wait] of [
     ["wait negative", "-1"],
     ["wait above 30,000", "30001"],
@@ -598,6 +619,33 @@ export function restCorpus(f: FuzzFixtures): RestCase[] {
   body(decide, "status in the body", { decision: "approve", status: "approved" });
   add(byRoute(decide), "an approval already decided", { path: `/api/approvals/${f.decidedApprovalId}`, body: json({ decision: "reject" }), expect: [409] });
 
+
+  // POST /api/mcp-servers {name, url, headers?}: HTTP servers only, by the admin.
+  const mcp = "POST /api/mcp-servers";
+  for (const [kind, value] of [
+    ["a stdio server (command)", { name: "fuzzstdio", command: "sh", args: ["-c", "echo pwned"] }],
+    ["env beside a url", { ...VALID_MCP_SERVER, env: { PATH: "/tmp" } }],
+    ["no url", { name: "fuzztools" }],
+    ["no name", { url: VALID_MCP_SERVER.url }],
+    ["url a file", { ...VALID_MCP_SERVER, url: "file:///etc/passwd" }],
+    ["url javascript:", { ...VALID_MCP_SERVER, url: "javascript:alert(1)" }],
+    ["url not a url", { ...VALID_MCP_SERVER, url: "not a url" }],
+    ["url a number", { ...VALID_MCP_SERVER, url: 80 }],
+    ["name with spaces", { ...VALID_MCP_SERVER, name: "fuzz tools" }],
+    ["name with a colon", { ...VALID_MCP_SERVER, name: "fuzz:tools" }],
+    ["name 200 characters", { ...VALID_MCP_SERVER, name: "f".repeat(200) }],
+    ["name empty", { ...VALID_MCP_SERVER, name: "" }],
+    ["headers an array", { ...VALID_MCP_SERVER, headers: ["authorization: x"] }],
+    ["header value a number", { ...VALID_MCP_SERVER, headers: { "x-key": 5 } }],
+    ["header name with CR LF", { ...VALID_MCP_SERVER, headers: { "x-a\r\nx-b": "1" } }],
+    ["header value with CR LF", { ...VALID_MCP_SERVER, headers: { "x-a": "1\r\nx-b: 2" } }],
+    ["timeoutMs negative", { ...VALID_MCP_SERVER, timeoutMs: -1 }],
+    ["timeoutMs a string", { ...VALID_MCP_SERVER, timeoutMs: "soon" }],
+  ] as const) {
+    body(mcp, kind, value);
+  }
+  add(byRoute(mcp), "as a user, not the admin", { as: "alice", expect: [403] });
+  add(byRoute("DELETE /api/mcp-servers/:name"), "as a user, not the admin", { as: "alice", expect: [403] });
   return cases;
 }
 
@@ -825,4 +873,88 @@ function decodeSafely(id: string): string {
   } catch {
     return id;
   }
+}
+
+/** A bad request to a JSON-RPC endpoint: the team as an MCP server (`/mcp`) or as an A2A agent (`/a2a`). */
+export interface JsonRpcCase {
+  endpoint: "/mcp" | "/a2a";
+  kind: string;
+  as: Caller;
+  method: string;
+  body?: string;
+  /** `null` sends none; application/json when absent and there is a body. */
+  contentType?: string | null;
+  /** The statuses allowed; any status below 500 but 429 when absent (JSON-RPC refuses with 200 and an error). */
+  expect?: number[];
+}
+
+/**
+ * Bad JSON-RPC for both endpoints: the envelope (not JSON, not an object, wrong version, no or odd
+ * method, odd ids and params), the transport (methods, content types, sizes, tokens), and calls
+ * that are well-formed JSON-RPC with arguments the team must refuse. Each must come back as an
+ * error that says why — `{error: {code, message}}` from Switchboard, a JSON-RPC error, or an MCP
+ * tool result marked `isError` — and none may start anything.
+ */
+export function jsonRpcCorpus(f: FuzzFixtures): JsonRpcCase[] {
+  const cases: JsonRpcCase[] = [];
+  const call = (method: string, params: unknown, id: unknown = 1) => json({ jsonrpc: "2.0", id, method, params });
+  for (const endpoint of ["/mcp", "/a2a"] as const) {
+    const add = (kind: string, body: string | undefined, more: Partial<JsonRpcCase> = {}) =>
+      cases.push({ endpoint, kind, as: "alice", method: "POST", ...(body === undefined ? {} : { body }), ...more });
+    const valid = endpoint === "/mcp" ? call("tools/list", {}) : call("tasks/get", { id: "t-none" });
+    add("no token", valid, { as: "none", expect: [401] });
+    add("wrong token", valid, { as: "wrong", expect: [401] });
+    for (const method of ["GET", "PUT", "DELETE", "PATCH"]) add(`wrong method ${method}`, undefined, { method, expect: [404, 405] });
+    add("invalid JSON: unclosed", "{");
+    add("invalid JSON: a NUL byte", "\u0000");
+    add("empty body", "");
+    add("JSON null", "null");
+    add("JSON number", "5");
+    add("JSON string", '"tools/list"');
+    add("empty batch", "[]");
+    add("jsonrpc 1.0", json({ jsonrpc: "1.0", id: 1, method: "tools/list" }));
+    add("no jsonrpc", json({ id: 1, method: "tools/list" }));
+    add("no method", json({ jsonrpc: "2.0", id: 1 }));
+    add("method a number", json({ jsonrpc: "2.0", id: 1, method: 7 }));
+    add("unknown method", call("nothing/here", {}));
+    add("prototype method", call("__proto__", {}));
+    add("id an object", call(endpoint === "/mcp" ? "tools/list" : "tasks/get", {}, { $ne: null }));
+    add("params a string", call(endpoint === "/mcp" ? "tools/call" : "message/send", "params"));
+    add("wrong content-type: text/plain", valid, { contentType: "text/plain" });
+    add("no content-type", valid, { contentType: null });
+    add("oversized body (5 MB)", call(endpoint === "/mcp" ? "tools/list" : "tasks/get", { padding: "x".repeat(5_000_000) }));
+    add("deeply nested JSON (50,000 levels)", `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":${deeplyNested(50_000)}}`);
+    add(
+      "prototype pollution in params",
+      endpoint === "/mcp"
+        ? `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"ask_team","arguments":{"__proto__":{"admin":true}}}}`
+        : `{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"__proto__":{"admin":true}}}`,
+    );
+  }
+  const mcp = (kind: string, name: string, args: unknown) =>
+    cases.push({ endpoint: "/mcp", kind, as: "alice", method: "POST", body: call("tools/call", { name, arguments: args }) });
+  mcp("tools/call of an unknown tool", "rm_rf", {});
+  mcp("ask_team without a message", "ask_team", {});
+  mcp("ask_team with a number for message", "ask_team", { message: 42 });
+  mcp("ask_team with an invisible message", "ask_team", { message: "\u200b\u200b " });
+  mcp("ask_team in someone else's conversation", "ask_team", { message: "hello", conversationId: f.othersConversationId });
+  mcp("ask_team in a conversation id that is a Redis pattern", "ask_team", { message: "hello", conversationId: "sb:conv:*" });
+  mcp("ask_team with an extra argument", "ask_team", { message: "hello", admin: true });
+  mcp(`run_${f.numericWorkflow} with input that breaks its schema`, `run_${f.numericWorkflow}`, { amount: "a lot", orderId: "<script>" });
+  const a2a = (kind: string, method: string, params: unknown) => cases.push({ endpoint: "/a2a", kind, as: "alice", method: "POST", body: call(method, params) });
+  const message = (more: Record<string, unknown>) => ({ message: { kind: "message", role: "user", messageId: "m-fuzz-1", parts: [{ kind: "text", text: "hello" }], ...more } });
+  a2a("message/send without a message", "message/send", {});
+  a2a("message/send with parts not a list", "message/send", message({ parts: "hello" }));
+  a2a("message/send with no parts", "message/send", message({ parts: [] }));
+  a2a("message/send with only an invisible text", "message/send", message({ parts: [{ kind: "text", text: "\u200b \u2060" }] }));
+  a2a("message/send with a part of an unknown kind", "message/send", message({ parts: [{ kind: "hologram", text: "hello" }] }));
+  a2a("message/send in someone else's conversation", "message/send", message({ contextId: f.othersConversationId }));
+  a2a("message/send in a context id that is a Redis pattern", "message/send", message({ contextId: "sb:conv:*" }));
+  a2a("message/send continuing a task that does not exist", "message/send", message({ taskId: "t-does-not-exist" }));
+  a2a("message/stream without a message", "message/stream", {});
+  a2a("tasks/get of an unknown task", "tasks/get", { id: "t-does-not-exist" });
+  a2a("tasks/get with an id that is a Redis pattern", "tasks/get", { id: "*" });
+  a2a("tasks/cancel of an unknown task", "tasks/cancel", { id: "t-does-not-exist" });
+  a2a("tasks/get with historyLength negative", "tasks/get", { id: "t-does-not-exist", historyLength: -1 });
+  return cases;
 }
