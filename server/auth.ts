@@ -58,6 +58,9 @@ declare module "express-serve-static-core" {
   }
 }
 
+/** The realm a refusal's `WWW-Authenticate` names. */
+const REALM = "switchboard";
+
 /**
  * REST authentication: `Authorization: Bearer <token>`. An address that has sent too many refused
  * tokens gets 429 for every token until its window ends (see `RateLimits.assertLoginAllowed`).
@@ -69,12 +72,17 @@ export function requireBearer(
   return async (request, response, next) => {
     const header = request.headers.authorization;
     const match = header?.match(/^Bearer\s+(.+)$/i);
-    if (!match) return next(new SwitchboardError("missing_token", "Send the access token as 'Authorization: Bearer <token>' (npm start prints it)."));
+    // RFC 6750: a refusal names the scheme a client should use (MCP and A2A clients read it).
+    if (!match) {
+      response.setHeader("WWW-Authenticate", `Bearer realm="${REALM}"`);
+      return next(new SwitchboardError("missing_token", "Send the access token as 'Authorization: Bearer <token>' (npm start prints it)."));
+    }
     const address = clientAddress(request.socket.remoteAddress);
     await limits.assertLoginAllowed(address);
     const identity = authenticate(match[1]?.trim());
     if (!identity) {
       await limits.loginFailed(address);
+      response.setHeader("WWW-Authenticate", `Bearer realm="${REALM}", error="invalid_token"`);
       return next(new SwitchboardError("invalid_token", "The access token is not valid."));
     }
     response.locals.identity = identity;

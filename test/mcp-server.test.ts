@@ -145,6 +145,7 @@ describe("the team as an MCP server (offline model)", () => {
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     expect(bare.status).toBe(401);
+    expect(bare.headers.get("www-authenticate")).toBe('Bearer realm="switchboard"');
     expect(await bare.json()).toMatchObject({ error: { code: "missing_token" } });
   });
 
