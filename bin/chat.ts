@@ -73,6 +73,8 @@ async function call(method: string, route: string, body?: unknown): Promise<Reco
 
 /** The model each run started on, so a run on the offline model reads "free" when it completes. */
 const runModels = new Map<string, string>();
+/** The models a workflow run's steps called (its llm steps and its agents' runs), for its total's cost. */
+const workflowModels = new Map<string, Set<string | undefined>>();
 
 function describe(event: Event): string | undefined {
   const who = event.agent ?? "";
@@ -81,6 +83,7 @@ function describe(event: Event): string | undefined {
       return `${color(1, "you")} › ${event.data.text}`;
     case "run.started":
       if (event.runId) runModels.set(event.runId, event.data.model);
+      if (event.data.parentRunId) workflowModels.get(event.data.parentRunId)?.add(event.data.model);
       return color(2, `▸ ${who} is working (${event.data.mode}, model ${event.data.model})`);
     case "handoff":
       return color(36, `⇢ ${event.data.from} → ${event.data.to} (${event.data.mode}): ${event.data.reason}`);
@@ -102,18 +105,20 @@ function describe(event: Event): string | undefined {
     case "run.cancelled":
       return color(33, `■ ${who} stopped by ${event.data.by}`);
     case "workflow.started": {
+      if (event.runId) workflowModels.set(event.runId, new Set());
       const { min, max } = event.data.budget.modelCalls;
       return color(35, `▶ workflow ${event.data.workflow} (${event.data.version}) started: ${min}–${max} model calls`);
     }
     case "workflow.step":
+      if (event.data.model !== undefined) workflowModels.get(event.runId ?? "")?.add(event.data.model);
       return stepLine(event.data);
     case "workflow.completed": {
       const output = typeof event.data.output === "string" ? event.data.output : JSON.stringify(event.data.output, null, 2);
       const stopped = event.data.stopped ? color(33, `■ stopped at ${event.data.stopped.path}: ${event.data.stopped.reason}\n`) : "";
-      return `${stopped}${color(1, "output")} › ${output}\n${color(35, `■ ${event.data.workflow} completed: ${totals(event.data)}`)}`;
+      return `${stopped}${color(1, "output")} › ${output}\n${color(35, `■ ${event.data.workflow} completed: ${totals(event.data, workflowModels.get(event.runId ?? ""))}`)}`;
     }
     case "workflow.failed":
-      return color(31, `✗ workflow ${event.data.workflow} failed (${event.data.code}${event.data.path ? ` at ${event.data.path}` : ""}): ${event.data.reason}\n  ${totals(event.data)}`);
+      return color(31, `✗ workflow ${event.data.workflow} failed (${event.data.code}${event.data.path ? ` at ${event.data.path}` : ""}): ${event.data.reason}\n  ${totals(event.data, workflowModels.get(event.runId ?? ""))}`);
     case "approval.requested": {
       const id = event.data.approvalId;
       const timeout = event.data.timeoutAt ? `; at ${event.data.timeoutAt} it is ${event.data.onTimeout === "approve" ? "approved" : "rejected"} by default` : "";
@@ -152,8 +157,11 @@ function stepLine(step: Extract<Event, { type: "workflow.step" }>["data"]): stri
   }
 }
 
-function totals(data: { modelCalls: number; budget: { modelCalls: { max: number } }; usage: Usage; latencyMs: number; costUsd: number }): string {
-  return `${data.modelCalls} of at most ${data.budget.modelCalls.max} model calls, ${data.usage.totalTokens} tokens, ${data.latencyMs} ms, $${data.costUsd.toFixed(4)}`;
+function totals(
+  data: { modelCalls: number; budget: { modelCalls: { max: number } }; usage: Usage; latencyMs: number; costUsd: number },
+  models: Iterable<string | undefined> | undefined,
+): string {
+  return `${data.modelCalls} of at most ${data.budget.modelCalls.max} model calls, ${data.usage.totalTokens} tokens, ${data.latencyMs} ms, ${formatCost(data.costUsd, models)}`;
 }
 
 function clip(text: string, max = 300): string {

@@ -129,4 +129,61 @@ describe("npm run chat", () => {
     expect(output).toMatch(/✓ calculator done: .*free \(offline model\)/);
     expect(output).not.toContain("$0.0000");
   }, 120_000);
+
+  it("runs a workflow step by step, is approved from a second terminal, and totals it as free on the offline model", async () => {
+    const input = JSON.stringify({ topic: "the new search page", audience: "our customers" });
+    const run = chat(["--workflow", "content-pipeline", input]);
+    const asked = await run.printed(/npm run chat -- --approve (\S+)/);
+    const approve = chat(["--approve", asked[1] ?? "", "looks good"]);
+    expect(await approve.exited(), approve.output()).toBe(0);
+    expect(await run.exited(), run.output()).toBe(0);
+    expect(run.output()).toMatch(/▶ workflow content-pipeline .* started/);
+    expect(run.output()).toMatch(/✓ draft \(llm\)/);
+    expect(run.output()).toMatch(/■ content-pipeline completed: .* model calls, .*free \(offline model\)/);
+    expect(run.output()).not.toContain("$0.0000");
+  }, 180_000);
 });
+
+/** `npm run chat` with `args`, as a person runs it in a terminal. */
+function chat(args: string[]) {
+  const child = spawn(process.execPath, ["--import", "tsx", "bin/chat.ts", "--url", platform.server.url, "--token", TEST_TOKEN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const listeners = new Set<() => void>();
+  const received = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout.on("data", received);
+  child.stderr.on("data", received);
+  const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return {
+    output: () => output,
+    /** Resolves once the output holds `pattern`, with its match. */
+    printed(pattern: RegExp): Promise<RegExpMatchArray> {
+      return new Promise((resolve) => {
+        const over = reportIfStillWaiting(`npm run chat to print ${pattern}`, () => `it printed:\n${output}`, () => child.kill());
+        const check = () => {
+          const match = pattern.exec(output);
+          if (!match) return;
+          listeners.delete(check);
+          over();
+          resolve(match);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async exited(): Promise<number | null> {
+      const over = reportIfStillWaiting("npm run chat to exit", () => `it printed:\n${output}`, () => child.kill());
+      try {
+        return await exit;
+      } finally {
+        over();
+      }
+    },
+  };
+}
