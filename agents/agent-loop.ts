@@ -617,19 +617,19 @@ export class AgentLoop implements Runnable<ChildResult> {
   }
 
   /**
-   * Ends the run with its answer (or `first`, the transfer that ends it), `run.completed`, the
+   * Ends the run with its answer (or `handoff`, the transfer that ends it), `run.completed`, the
    * result handed back to a parent, and its last checkpoint, in one atomic step. An answer is
    * logged only if no stop of its turn came first (even one this run did not hear); a stop after
    * it finds the turn answered.
    */
-  private async complete(state: RunState, outcome: "answered" | "transferred", first?: [key: string, event: NewEvent]): Promise<Next> {
+  private async complete(state: RunState, outcome: "answered" | "transferred", handoff?: [key: string, event: NewEvent]): Promise<Next> {
     const result = state.result ?? "";
     const { conversationId, triggerEventId } = state.job;
-    const answer: [string, NewEvent] | undefined = outcome === "answered" ? ["answer", { type: "message.agent", data: { text: result } }] : first;
+    const ending: [string, NewEvent] | undefined = outcome === "answered" ? ["answer", { type: "message.agent", data: { text: result } }] : handoff;
     state.status = "completed";
     const completed: [string, NewEvent] = ["completed", { type: "run.completed", data: { outcome, ...totals(state) } }];
     const returned = this.returned(state, "completed", result);
-    const events = [...(answer ? [answer] : []), completed, ...(returned ? [returned] : [])];
+    const events = [...(ending ? [ending] : []), completed, ...(returned ? [returned] : [])];
     const stopped = await this.log(state, events, { checkpoint: true, ...(outcome === "answered" && triggerEventId !== undefined ? { unlessStopped: triggerEventId } : {}) });
     if (stopped) {
       state.status = "running";
@@ -716,7 +716,9 @@ export class AgentLoop implements Runnable<ChildResult> {
         ? await this.deps.runs.save(state, { ...(unsaved ? { step: unsaved } : {}), events: keyed, writes, ...unlessStopped })
         : await this.deps.conversationLog.appendWriting(conversationId, keyed, writes, options.unlessStopped);
     if ("stoppedBy" in saved) return saved;
-    this.unsaved.delete(state);
+    // Only the step this write carried is saved: a slow-model notice's write, begun while its step
+    // streamed, may end after the step was recorded, and leaves that step for the next write.
+    if (unsaved && this.unsaved.get(state) === unsaved) this.unsaved.delete(state);
     for (const [index, appended] of saved.appended.entries()) {
       const type = events[index]?.[1].type;
       // Counted when first written: the same event again (a retried step) is not a second run.

@@ -44,22 +44,15 @@ end
  * already wrote instead of a second copy (Redis 7 has no idempotent XADD of its own). In the same
  * step it writes the state the event reports (a workflow run's journal entry) into the hash KEYS[3],
  * whether or not the event is new, and reads one field of that hash back (a cancel request).
- * A new entry is announced on the sharded channel KEYS[4]. With a guard (a stream id), a new entry
- * is not written when the hash's field `through` is that id or later (a stop marker covering the
- * run's turn): the reply's second element is then 2. All four keys carry the conversation's hash
- * tag: one slot. ARGV: key, payload, maxlen, ttl, field to read ('' for none), guard ('' for
- * none), then field/value pairs to write.
+ * A new entry is announced on the sharded channel KEYS[4]. All four keys carry the conversation's
+ * hash tag: one slot. ARGV: key, payload, maxlen, ttl, field to read ('' for none), then
+ * field/value pairs to write.
  */
 const APPEND_SCRIPT = `
-${STREAM_ID_LUA}
 ${APPEND_EVENT_LUA}
-for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
 local watched = false
 if ARGV[5] ~= '' then watched = redis.call('HGET', KEYS[3], ARGV[5]) end
-if ARGV[6] ~= '' and not (ARGV[1] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1) then
-  local through = redis.call('HGET', KEYS[3], 'through')
-  if through and later_or_same(through, ARGV[6]) then return {'', 2, watched} end
-end
 local id, created = append_event(KEYS[1], KEYS[2], KEYS[4], ARGV[3], ARGV[4], ARGV[1], ARGV[2])
 return {id, created, watched}
 `;
@@ -278,19 +271,8 @@ export class ConversationLog {
     record: { hash: string; fields: Record<string, string>; read?: string },
   ): Promise<string | undefined> {
     const payload = JSON.stringify({ ...event, at: event.at ?? new Date().toISOString(), v: EVENT_SCHEMA_VERSION });
-    const [, , read] = await this.script(conversationId, key, payload, record.hash, record.read ?? "", "", Object.entries(record.fields).flat());
+    const [, , read] = await this.script(conversationId, key, payload, record.hash, record.read ?? "", Object.entries(record.fields).flat());
     return read ?? undefined;
-  }
-
-  /**
-   * Appends one event (once per `key`) unless the conversation's stop marker covers the turn of
-   * user message `turn`, in one atomic step: a run's answer and a stop never both win. Returns
-   * who stopped the turn when the event was not written.
-   */
-  async appendUnlessStopped(conversationId: string, event: NewEvent, key: string, turn: string): Promise<{ stoppedBy: string } | { appended: true }> {
-    const payload = JSON.stringify({ ...event, at: event.at ?? new Date().toISOString(), v: EVENT_SCHEMA_VERSION });
-    const [, outcome, by] = await this.script(conversationId, key, payload, this.keys.stop(conversationId), "by", turn, []);
-    return outcome === 2 ? { stoppedBy: by ?? "" } : { appended: true };
   }
 
   /** The event with stream id `id`, if the log holds it. */
@@ -308,11 +290,11 @@ export class ConversationLog {
     const stored = { ...event, at, v: EVENT_SCHEMA_VERSION };
     const payload = JSON.stringify(stored);
     // Nothing to record: the dedup index stands in for the record hash (same slot, nothing written).
-    const [id, created] = await this.script(conversationId, key, payload, this.keys.dedup(conversationId), "", "", []);
+    const [id, created] = await this.script(conversationId, key, payload, this.keys.dedup(conversationId), "", []);
     return this.appended(conversationId, stored, id, created === 1);
   }
 
-  private async script(conversationId: string, key: string, payload: string, record: string, read: string, guard: string, fields: string[]) {
+  private async script(conversationId: string, key: string, payload: string, record: string, read: string, fields: string[]) {
     return (this.redis as unknown as AppendCommand).sbAppend(
       this.keys.events(conversationId),
       this.keys.dedup(conversationId),
@@ -323,7 +305,6 @@ export class ConversationLog {
       this.retention,
       DEDUP_TTL_SECONDS,
       read,
-      guard,
       ...fields,
     );
   }
@@ -379,7 +360,6 @@ type AppendCommand = {
     maxLen: number,
     ttl: number,
     read: string,
-    guard: string,
     ...fields: string[]
   ): Promise<[id: string, created: number, read: string | null]>;
 };

@@ -20,14 +20,10 @@ export type NewDelta = Omit<MessageDelta, "seq">;
  *   text over (a retried step); the delta goes out as `{"seq":<n>,` and that JSON.
  * - `logged`: the id of the event that now holds the text (the run's message, or the notice that
  *   its step runs again): the text starts over, empty, after it.
- * - `ended`: the run is over; its field and text go.
+ * When the run ends, its field and text go with its last write (`DeltaPublisher.endWrites`).
  * All three keys carry the conversation's hash tag: one slot.
  */
 const STREAM_SCRIPT = `
-if ARGV[2] == 'ended' then
-  redis.call('DEL', KEYS[2])
-  return redis.call('HDEL', KEYS[1], ARGV[1])
-end
 local attempt, seq, after = '0', 0, '0'
 local kept = redis.call('HGET', KEYS[1], ARGV[1])
 if kept then
@@ -65,7 +61,7 @@ return out
 const PLACE = /^(\d+) (\d+) (\S+) (\S+)$/;
 
 type StreamCommands = {
-  sbStreamText(streaming: string, text: string, channel: string, runId: string, op: "delta" | "logged" | "ended", ttlMs: number, agent: string, ...rest: string[]): Promise<number>;
+  sbStreamText(streaming: string, text: string, channel: string, runId: string, op: "delta" | "logged", ttlMs: number, agent: string, ...rest: string[]): Promise<number>;
   sbStreamRead(numberOfKeys: number, ...keysAndRunIds: string[]): Promise<(string | null)[]>;
 };
 
@@ -126,15 +122,10 @@ export class DeltaPublisher {
     return this.settle(conversationId, runId, "logged", agent, eventId);
   }
 
-  /** The run has ended: nothing of it is kept. */
-  ended(conversationId: string, runId: string): Promise<void> {
-    return this.settle(conversationId, runId, "ended", "", "");
-  }
-
   /**
-   * What `ended` does, as writes for a script that ends the run with its last event and checkpoint
-   * (`ConversationLog.appendWriting`). The run's buffered words are sent first, on the same
-   * connection, so none of them can land after those writes.
+   * The run has ended: nothing of it is kept. As writes for the script that ends the run with its
+   * last events and checkpoint (`ConversationLog.appendWriting`); the run's buffered words are sent
+   * first, on the same connection, so none of them can land after those writes.
    */
   endWrites(conversationId: string, runId: string): Write[] {
     this.send(bufferKey(conversationId, runId));
@@ -148,7 +139,7 @@ export class DeltaPublisher {
    * Sends the run's buffered words first: commands of one slot go out in order on one connection,
    * so none of them can land after this.
    */
-  private async settle(conversationId: string, runId: string, op: "logged" | "ended", agent: string, eventId: string): Promise<void> {
+  private async settle(conversationId: string, runId: string, op: "logged", agent: string, eventId: string): Promise<void> {
     this.send(bufferKey(conversationId, runId));
     try {
       await this.script(conversationId, runId, op, agent, eventId);
@@ -174,7 +165,7 @@ export class DeltaPublisher {
     });
   }
 
-  private script(conversationId: string, runId: string, op: "delta" | "logged" | "ended", agent: string, ...rest: string[]): Promise<number> {
+  private script(conversationId: string, runId: string, op: "delta" | "logged", agent: string, ...rest: string[]): Promise<number> {
     const { keys } = this;
     return commands(this.redis).sbStreamText(
       keys.streaming(conversationId),

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConversationLog } from "../platform/conversation-log.js";
 import { DeltaPublisher, StreamingTexts, type NewDelta } from "../platform/delta-bus.js";
 import { createLogger } from "../platform/logger.js";
 import { connectRedis, ShardedSubscriber, type RedisClient } from "../platform/redis.js";
@@ -112,7 +113,10 @@ describe("the text of a streaming run", () => {
     expect(channel.deltas.map((delta) => delta.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(await texts.read(conversationId)).toEqual([{ runId: "r1", agent: "manager", text: "It is 42.", seq: 5, after: "1700000000000-5" }]);
 
-    await publisher.ended(conversationId, "r1");
+    // The run's last write (its last event and checkpoint) drops its text in the same script.
+    publisher.publish({ conversationId, runId: "r1", agent: "manager", text: " Bye." });
+    await new ConversationLog(redis, keys, createLogger("silent"), 1000).appendWriting(conversationId, [], publisher.endWrites(conversationId, "r1"));
+    await channel.received(6);
     expect(await texts.read(conversationId)).toEqual([]);
     expect(await redis.exists(keys.streaming(conversationId), keys.streamingText(conversationId, "r1"))).toBe(0);
   });

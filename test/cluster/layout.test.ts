@@ -79,7 +79,7 @@ describe("every script and transaction of the product on the cluster", () => {
     const sources = files.map((file) => readFileSync(file, "utf8"));
     const scripts = sources.flatMap((source) => [...source.matchAll(/defineCommand\("(\w+)"/g)].map((match) => match[1])).sort();
     // The next test runs each of them; a new one belongs there too.
-    expect(scripts).toEqual(["sbAgentHistory", "sbAppend", "sbAppendWriting", "sbDecideApproval", "sbStop", "sbStreamRead", "sbStreamText"]);
+    expect(scripts).toEqual(["sbAgentHistory", "sbAppend", "sbAppendWriting", "sbDecideApproval", "sbOpenRun", "sbStop", "sbStreamRead", "sbStreamText"]);
     const transactions = files.filter((_file, index) => /\.multi\(/.test(sources[index] ?? "")).map((file) => path.relative(ROOT, file));
     // The run checkpoint is a script now (sbAppendWriting); these are the interop pieces' transactions.
     expect(transactions).toEqual(["platform/a2a-tasks.ts", "server/mcp/call-registry.ts"]);
@@ -136,7 +136,7 @@ describe("every script and transaction of the product on the cluster", () => {
         expect(await redis.hget(keys.streaming(conversationId), "r1")).toBe(`0 1 ${first.event.id} manager`);
         // Read atomically with the text (none now: it is logged).
         expect(await new StreamingTexts(redis, keys).read(conversationId)).toEqual([]);
-        await deltas.ended(conversationId, "r1");
+        await conversationLog.appendWriting(conversationId, [], deltas.endWrites(conversationId, "r1"));
         expect(await redis.hexists(keys.streaming(conversationId), "r1")).toBe(0);
       }
 

@@ -176,7 +176,8 @@ const problem = (what: string) => {
 };
 
 /** Judges one REST answer against the contract; returns what was wrong, if anything. */
-function judgeRest(testCase: RestCase, response: RawResponse): string | undefined {
+/** What no answer to a bad input may be: dropped, a 5xx, or a 429 (a refusal must not use up an allowance). */
+function broken(response: RawResponse): string | undefined {
   if (response.dropped) {
     tally.dropped++;
     return `dropped: ${response.dropped}`;
@@ -189,6 +190,12 @@ function judgeRest(testCase: RestCase, response: RawResponse): string | undefine
     tally.rateLimited++;
     return `429 ${response.text.slice(0, 200)}`;
   }
+  return undefined;
+}
+
+function judgeRest(testCase: RestCase, response: RawResponse): string | undefined {
+  const wrong = broken(response);
+  if (wrong) return wrong;
   const allowed = testCase.expect ?? [];
   const statusOk = allowed.length > 0 ? allowed.includes(response.status) : response.status >= 400 && response.status < 500;
   if (!statusOk) {
@@ -241,18 +248,8 @@ describe("bad input over REST", () => {
  * `isError` (a tool's arguments). An MCP answer may come as one server-sent event.
  */
 function judgeJsonRpc(testCase: JsonRpcCase, response: RawResponse): string | undefined {
-  if (response.dropped) {
-    tally.dropped++;
-    return `dropped: ${response.dropped}`;
-  }
-  if (response.status >= 500) {
-    tally.http5xx++;
-    return `${response.status} ${response.text.slice(0, 200)}`;
-  }
-  if (response.status === 429) {
-    tally.rateLimited++;
-    return `429 ${response.text.slice(0, 200)}`;
-  }
+  const wrong = broken(response);
+  if (wrong) return wrong;
   if (testCase.expect && !testCase.expect.includes(response.status)) {
     tally.accepted++;
     return `answered ${response.status} (allowed: ${testCase.expect.join("/")}) ${response.text.slice(0, 200)}`;
