@@ -266,6 +266,22 @@ describe("the agents panel's MCP servers", () => {
     await row("web").and(page.locator('[data-state="connected"]')).waitFor();
     expect(await row("web").getByTestId("mcp-server-tools").innerText()).toContain("web_shout");
     expect(await page.getByTestId("mcp-servers").innerText()).not.toContain("web-secret");
+
+    // The agent form offers each server's tools one by one and all at once (`<server>_*`).
+    await page.getByTestId("add-agent").click();
+    const agentForm = page.getByTestId("agent-form");
+    const tools = agentForm.getByRole("group", { name: "Tools" });
+    await tools.getByRole("checkbox", { name: "web_*" }).waitFor();
+    expect(await tools.getByRole("checkbox", { name: "everything_*" }).count()).toBe(1);
+    expect(await tools.innerText()).toContain("Every tool of the MCP server web, as it offers them now and later.");
+    await agentForm.getByLabel("Name", { exact: true }).fill("herald");
+    await agentForm.getByLabel("Description").fill("Announces things loudly in capital letters for everyone.");
+    await agentForm.getByLabel("Instructions").fill("Shout the announcement.");
+    await tools.getByRole("checkbox", { name: "web_*" }).check();
+    await page.getByTestId("save-agent").click();
+    await agentForm.waitFor({ state: "detached" });
+    const saved = await platform.api.request("GET", "/api/agents/herald");
+    expect(saved.body).toMatchObject({ tools: ["web_*"] });
     expect(errors).toEqual([]);
   });
 });

@@ -150,14 +150,29 @@ export function handoffChoices(team: readonly AgentSummary[], self: string | und
   return choices;
 }
 
-/** The tools on offer, plus any the definition names that no agents process offers any more. */
-export function toolChoices(tools: readonly ToolInfo[], selected: readonly string[]): Choice[] {
-  const choices: Choice[] = tools.map((tool) => ({ name: tool.name, note: tool.description, known: true }));
+/**
+ * The tools on offer, each MCP server's after the choice of all of its tools (`<server>_*`), plus
+ * any the definition names that no agents process offers any more.
+ */
+export function toolChoices(tools: readonly ToolInfo[], selected: readonly string[], mcpServers: readonly string[] = []): Choice[] {
+  const choices: Choice[] = [];
+  const offered = new Set<string>();
+  for (const tool of tools) {
+    const server = mcpServers.find((name) => tool.name.startsWith(`${name}_`));
+    if (server !== undefined && !offered.has(server)) {
+      offered.add(server);
+      choices.push(allToolsOf(server));
+    }
+    choices.push({ name: tool.name, note: tool.description, known: true });
+  }
+  for (const server of mcpServers) if (!offered.has(server)) choices.push(allToolsOf(server));
   for (const name of selected) {
     if (!choices.some((choice) => choice.name === name)) choices.push({ name, note: "No agents process offers this tool now.", known: false });
   }
   return choices;
 }
+
+const allToolsOf = (server: string): Choice => ({ name: `${server}_*`, note: `Every tool of the MCP server ${server}, as it offers them now and later.`, known: true });
 
 /** One thing wrong with the form, in plain words; `field` when the message names one. */
 export interface FormProblem {

@@ -142,6 +142,22 @@ describe("the checkbox choices", () => {
       { name: "teleport", note: "No agents process offers this tool now.", known: false },
     ]);
   });
+
+  it("offers all of an MCP server's tools at once, before its tools, and for a server with none yet", () => {
+    const tools = [
+      { name: "calculate", description: "Does arithmetic." },
+      { name: "everything_echo", description: "Echoes." },
+      { name: "everything_add", description: "Adds." },
+    ];
+    expect(toolChoices(tools, ["docs_*"], ["everything", "docs"]).map((choice) => [choice.name, choice.known])).toEqual([
+      ["calculate", true],
+      ["everything_*", true],
+      ["everything_echo", true],
+      ["everything_add", true],
+      ["docs_*", true],
+    ]);
+    expect(toolChoices(tools, [], ["everything"])[1]?.note).toBe("Every tool of the MCP server everything, as it offers them now and later.");
+  });
 });
 
 describe("the server's refusals", () => {

@@ -81,7 +81,7 @@ export function AgentForm({
   const [form, setForm] = useState<FormState>(initial);
   const [problems, setProblems] = useState<readonly FormProblem[]>([]);
   const [saving, setSaving] = useState(false);
-  const { tools, error: toolsError } = useTools(api);
+  const { tools, mcpServers, error: toolsError } = useTools(api);
   const base = useId();
   const id = (field: AgentField): string => `${base}-${field}`;
   const summaryId = `${base}-problems`;
@@ -92,7 +92,7 @@ export function AgentForm({
   const byField = useMemo(() => problemsByField(problems), [problems]);
   const every = form.handoffs.includes(EVERY_AGENT);
   const handoffOptions = useMemo(() => handoffChoices(team, editing?.name, form.handoffs), [team, editing, form.handoffs]);
-  const toolOptions = useMemo(() => toolChoices(tools ?? [], form.tools), [tools, form.tools]);
+  const toolOptions = useMemo(() => toolChoices(tools ?? [], form.tools, mcpServers), [tools, form.tools, mcpServers]);
   const models = useMemo(() => [...new Set(team.map((agent) => agent.model).filter((model) => model !== ""))], [team]);
 
   // Opening the form (once, on mount) puts the cursor where typing starts: the name, or when
