@@ -71,7 +71,7 @@ const APPEND_WRITING_SCRIPT = `
 ${STREAM_ID_LUA}
 ${APPEND_EVENT_LUA}
 local count = tonumber(ARGV[4])
-if ARGV[3] ~= '' and not (ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1) then
+if ARGV[3] ~= '' and not (count > 0 and ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1) then
   local through = redis.call('HGET', KEYS[4], 'through')
   if through and later_or_same(through, ARGV[3]) then return {2, redis.call('HGET', KEYS[4], 'by') or ''} end
 end
