@@ -1,9 +1,6 @@
 import type { RunFailureCode } from "../shared/events.js";
 
-/** A definition or setting is wrong; raised at construction, never mid-run. */
-export class ConfigurationError extends Error {
-  override name = "ConfigurationError";
-}
+export { ConfigurationError } from "../shared/errors.js";
 
 /** A tool could not do what was asked; its message goes back to the model as an observation. */
 export class ToolError extends Error {

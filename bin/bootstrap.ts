@@ -29,6 +29,19 @@ export async function connectTarget(config: Config, log: Logger): Promise<{ targ
   return { target: redis.url, stop: () => redis.stop() };
 }
 
+/**
+ * Starts a part with `start`; when it cannot start, `stop` first stops what had started before it
+ * (the agents, the private Redis), so a failed start leaves nothing running, then the error goes on.
+ */
+export async function startOrStop<T>(log: Logger, start: () => Promise<T>, stop: () => Promise<void>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    await stop().catch((stopError: unknown) => log.warn({ err: stopError }, "could not stop what had started before the failure"));
+    throw error;
+  }
+}
+
 /** Runs `main`; a startup failure a person can fix is printed as a message, not a stack trace. */
 export function run(main: () => Promise<void>): void {
   main().catch((error: unknown) => {

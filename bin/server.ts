@@ -1,7 +1,7 @@
 // First: it starts OpenTelemetry, when configured, before anything else loads.
 import "./tracing.js";
 import { ensureClientBuilt } from "./client-build.js";
-import { connectTarget, loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
+import { connectTarget, loadConfiguration, onShutdown, run, saveEndpoint, startOrStop } from "./bootstrap.js";
 
 /** `npm run start:server`: the HTTP API and gateway alone; scale it out beside agents processes. */
 run(async () => {
@@ -10,7 +10,7 @@ run(async () => {
   const { startServer } = await import("../server/server-process.js");
   await ensureClientBuilt(log);
   const redis = await connectTarget(config, log);
-  const server = await startServer({ config, redis: redis.target, log });
+  const server = await startOrStop(log, () => startServer({ config, redis: redis.target, log }), redis.stop);
   saveEndpoint(config.dataDir, server.url, server.token);
   onShutdown(log, async () => {
     await server.close();

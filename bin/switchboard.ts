@@ -1,7 +1,7 @@
 // First: it starts OpenTelemetry, when configured, before anything else loads.
 import "./tracing.js";
 import { ensureClientBuilt } from "./client-build.js";
-import { connectTarget, loadConfiguration, onShutdown, run, saveEndpoint } from "./bootstrap.js";
+import { connectTarget, loadConfiguration, onShutdown, run, saveEndpoint, startOrStop } from "./bootstrap.js";
 
 /** `npm start`: Redis (private unless REDIS_URL is set), the agents and the server in one process. */
 run(async () => {
@@ -10,9 +10,16 @@ run(async () => {
   const [{ startServer }, { startConfiguredAgents }] = await Promise.all([import("../server/server-process.js"), import("./configured-agents.js")]);
   await ensureClientBuilt(log);
   const redis = await connectTarget(config, log);
-  const agents = await startConfiguredAgents(config, redis.target, log);
+  const agents = await startOrStop(log, () => startConfiguredAgents(config, redis.target, log), redis.stop);
   // The server's /api/health and /api/ready cover these agents too (no SWITCHBOARD_AGENTS_PORT here).
-  const server = await startServer({ config, redis: redis.target, log, agents: () => agents });
+  const server = await startOrStop(
+    log,
+    () => startServer({ config, redis: redis.target, log, agents: () => agents }),
+    async () => {
+      await agents.close();
+      await redis.stop();
+    },
+  );
   saveEndpoint(config.dataDir, server.url, server.token);
   onShutdown(log, async () => {
     // Readiness says 503 first; the server goes on serving (and streaming the runs in flight) while they drain.

@@ -20,6 +20,7 @@ import { connectRedis, ShardedSubscriber, type RedisTarget } from "../platform/r
 import { WorkflowRegistry } from "../platform/workflow-registry.js";
 import { WorkflowRuns } from "../platform/workflow-runs.js";
 import type { Config } from "../shared/config.js";
+import { ConfigurationError } from "../shared/errors.js";
 import { WORKFLOWS_QUEUE } from "../shared/jobs.js";
 import { keys as keyNames } from "../shared/keys.js";
 import { TeamExecutor } from "./a2a/team-executor.js";
@@ -172,7 +173,7 @@ export async function startServer(options: {
     queueCounts(await queueNames(), (name) => queues.jobCounts(name, ...queueStates())),
   );
   await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
+    http.once("error", (error: NodeJS.ErrnoException) => reject(listenProblem(error, config.host, config.port)));
     http.listen(config.port, config.host, () => resolve());
   });
   readiness.ready();
@@ -202,4 +203,14 @@ export async function startServer(options: {
         await redis.quit();
       })()),
   };
+}
+
+/** Why the server could not listen, said so that a person can fix it; other errors as they are. */
+function listenProblem(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === "EADDRINUSE") {
+    return new ConfigurationError(`${host}:${port} is in use (another Switchboard, or another program). Stop it, or set PORT to a free port (PORT=0 picks one).`, { cause: error });
+  }
+  if (error.code === "EACCES") return new ConfigurationError(`Listening on ${host}:${port} needs privileges this process does not have; set PORT to 1024 or above.`, { cause: error });
+  if (error.code === "EADDRNOTAVAIL") return new ConfigurationError(`HOST=${host} is not an address of this machine.`, { cause: error });
+  return error;
 }

@@ -90,6 +90,11 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 export const ApiErrorBody = z.object({ error: ErrorBody });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
 
+/** A definition or setting is wrong; raised at construction or at start, never mid-run. */
+export class ConfigurationError extends Error {
+  override name = "ConfigurationError";
+}
+
 /**
  * An error meant for the client: a stable code, which decides the HTTP status, and a message a
  * person can act on. `extra` adds fields beside `error` in a REST body; Socket.IO acks leave it out.

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { connect, createServer, type AddressInfo } from "node:net";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -118,6 +119,32 @@ describe("Redis bootstrap", () => {
       await first.stop();
     }
     expect(existsSync(path.join(dataDir, "redis"))).toBe(true);
+  });
+
+  it("says when its port is taken, and leaves no private Redis running", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-data-"));
+    try {
+      const { code, output } = await run(["bin/server.ts"], { PORT: String(port), SWITCHBOARD_DATA_DIR: dataDir });
+      expect(code).toBe(1);
+      expect(output).toContain(`Switchboard cannot start:\n127.0.0.1:${port} is in use (another Switchboard, or another program). Stop it, or set PORT to a free port`);
+      expect(output).not.toMatch(/at .*\.ts:\d+/);
+      // It had started its private Redis before it tried the port: that Redis is gone again.
+      const redisPort = Number(readFileSync(path.join(dataDir, "redis", "port"), "utf8"));
+      const reached = await new Promise<string>((resolve) => {
+        const socket = connect(redisPort, "127.0.0.1");
+        socket.once("connect", () => {
+          socket.destroy();
+          resolve("connected");
+        });
+        socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      });
+      expect(reached).toBe("ECONNREFUSED");
+    } finally {
+      taken.close();
+    }
   });
 
   it("says how to get Redis when none can be had", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
