@@ -92,6 +92,11 @@ export interface SpawnRedisOptions {
   port?: number;
   /** A node of a Redis Cluster (its cluster state file in `dir`); the cluster is formed afterwards. */
   clusterNode?: boolean;
+  /**
+   * In a process group of its own: a Ctrl-C in the terminal then reaches the product, which drains
+   * its runs and stops this Redis last, rather than this Redis first, under the runs still writing.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export type RedisFsync = "everysec" | "always";
@@ -113,7 +118,7 @@ export async function spawnRedis(options: SpawnRedisOptions): Promise<{ port: nu
       ? ["--cluster-enabled", "yes", "--cluster-config-file", path.resolve(options.dir, "nodes.conf"), "--cluster-port", String(await freePort())]
       : []),
   ];
-  const child = spawn(options.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(options.binary, args, { stdio: ["ignore", "pipe", "pipe"], detached: options.ownProcessGroup === true });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
@@ -152,7 +157,7 @@ export async function ensureRedis(options: { redisUrl?: string; dataDir: string;
   const binary = findRedisServer() ?? (installRedisQuietly(log) ? findRedisServer() : undefined);
   if (!binary) throw new RedisUnavailableError(`REDIS_URL is not set and redis-server is not installed.\n${HOW_TO_GET_REDIS}`);
 
-  const { port, child } = await spawnRedis({ binary, dir, persistent: true, fsync });
+  const { port, child } = await spawnRedis({ binary, dir, persistent: true, fsync, ownProcessGroup: true });
   writeFileSync(portFile, `${port}\n`);
   log.info({ port, dir, fsync }, "started a private Redis (append-only file on)");
   let stopped: Promise<void> | undefined;

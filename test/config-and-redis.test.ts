@@ -133,18 +133,43 @@ describe("Redis bootstrap", () => {
       expect(output).not.toMatch(/at .*\.ts:\d+/);
       // It had started its private Redis before it tried the port: that Redis is gone again.
       const redisPort = Number(readFileSync(path.join(dataDir, "redis", "port"), "utf8"));
-      const reached = await new Promise<string>((resolve) => {
-        const socket = connect(redisPort, "127.0.0.1");
-        socket.once("connect", () => {
-          socket.destroy();
-          resolve("connected");
-        });
-        socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-      });
-      expect(reached).toBe("ECONNREFUSED");
+      expect(await reach(redisPort)).toBe("ECONNREFUSED");
     } finally {
       taken.close();
     }
+  });
+
+  it("stops in order on a Ctrl-C to the terminal's whole process group: the product first, its private Redis last", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "switchboard-data-"));
+    const { REDIS_URL: _unset, ...inherited } = process.env;
+    // A group of its own, as a terminal gives `npm start`: the signal goes to every process in it.
+    const child = spawn(process.execPath, ["--import", "tsx", "bin/switchboard.ts"], {
+      cwd: ROOT,
+      env: { ...inherited, PORT: "0", SWITCHBOARD_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let output = "";
+    const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    await new Promise<void>((resolve, reject) => {
+      const over = reportIfStillWaiting("npm start to be running", () => `it has printed:\n${output || "(nothing)"}`, (reason) => {
+        process.kill(-(child.pid ?? 0), "SIGKILL");
+        reject(reason);
+      });
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (!output.includes("Chat here:")) return;
+        over();
+        resolve();
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+    });
+    process.kill(-(child.pid ?? 0), "SIGINT");
+    expect(await exit, output).toBe(0);
+    expect(output).not.toMatch(/ECONNREFUSED|isn't writeable/);
+    const redisPort = Number(readFileSync(path.join(dataDir, "redis", "port"), "utf8"));
+    expect(await reach(redisPort)).toBe("ECONNREFUSED");
   });
 
   it("says how to get Redis when none can be had", { timeout: PROCESS_TEST_TIMEOUT_MS }, async () => {
@@ -159,6 +184,18 @@ describe("Redis bootstrap", () => {
     expect(output).toMatch(/REDIS_URL=redis:\/\/host:6379/);
   });
 });
+
+/** "connected", or the error code of a connection to the port on loopback. */
+function reach(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
 
 /** Runs a command of the product to its end; no deadline of its own (a test that ends first kills it and reports its output). */
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
