@@ -2,18 +2,7 @@ import { EVENT_SCHEMA_VERSION, Event, type EventType, type NewEvent } from "../s
 import type { Keys } from "../shared/keys.js";
 import type { Logger } from "./logger.js";
 import type { RedisClient } from "./redis.js";
-
-/** `later_or_same(a, b)`: stream id `a` is `b` or after it (ids compared as numbers, not text). */
-const STREAM_ID_LUA = `
-local function later_or_same(a, b)
-  local am, as = string.match(a, '^(%d+)-(%d+)$')
-  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
-  if not am or not bm then return false end
-  if #am ~= #bm then return #am > #bm end
-  if am ~= bm then return am > bm end
-  return tonumber(as) >= tonumber(bs)
-end
-`;
+import { STOP_MARKER_LUA } from "./turn-stops.js";
 
 /**
  * Appends one event in a script: once per key (the dedup index maps a key to the entry it wrote),
@@ -68,12 +57,11 @@ return {id, created, watched}
  * command, argument count, KEYS index, arguments. Reply: `{1, '', id, created, id, created, …}`.
  */
 const APPEND_WRITING_SCRIPT = `
-${STREAM_ID_LUA}
+${STOP_MARKER_LUA}
 ${APPEND_EVENT_LUA}
 local count = tonumber(ARGV[4])
 if ARGV[3] ~= '' and not (count > 0 and ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1) then
-  local through = redis.call('HGET', KEYS[4], 'through')
-  if through and later_or_same(through, ARGV[3]) then return {2, redis.call('HGET', KEYS[4], 'by') or ''} end
+  if stops_turn(KEYS[4], ARGV[3]) then return {2, redis.call('HGET', KEYS[4], 'by') or ''} end
 end
 local reply = {1, ''}
 for n = 0, count - 1 do
@@ -102,15 +90,12 @@ return reply
  * history entries (newest first), id, created}`.
  */
 const OPEN_RUN_SCRIPT = `
-${STREAM_ID_LUA}
+${STOP_MARKER_LUA}
 ${APPEND_EVENT_LUA}
 local checkpoint = redis.call('GET', KEYS[4])
 local marker = redis.call('HGETALL', KEYS[5])
 if checkpoint then return {checkpoint, marker} end
-if ARGV[7] ~= '' then
-  local through = redis.call('HGET', KEYS[5], 'through')
-  if through and later_or_same(through, ARGV[7]) then return {false, marker} end
-end
+if ARGV[7] ~= '' and stops_turn(KEYS[5], ARGV[7]) then return {false, marker} end
 local history = {}
 if tonumber(ARGV[5]) > 0 then history = redis.call('XREVRANGE', KEYS[1], ARGV[6], '-', 'COUNT', ARGV[5]) end
 if ARGV[4] == '' then return {false, marker, history} end

@@ -17,6 +17,26 @@ export const StopMarker = z.object({
 });
 export type StopMarker = z.infer<typeof StopMarker>;
 
+/**
+ * `stopsTurn` for scripts: `later_or_same(a, b)`, stream id `a` is `b` or after it (compared as
+ * numbers, not text), and `stops_turn(marker, turn)`, the stop marker hash `marker` covers the turn
+ * of user message `turn`.
+ */
+export const STOP_MARKER_LUA = `
+local function later_or_same(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  if not am or not bm then return false end
+  if #am ~= #bm then return #am > #bm end
+  if am ~= bm then return am > bm end
+  return tonumber(as) >= tonumber(bs)
+end
+local function stops_turn(marker, turn)
+  local through = redis.call('HGET', marker, 'through')
+  return through ~= false and later_or_same(through, turn)
+end
+`;
+
 /** True when `marker` stops the turn of user message `turn`. */
 export function stopsTurn(marker: StopMarker | undefined, turn: string | undefined): marker is StopMarker {
   return marker !== undefined && turn !== undefined && compareStreamIds(marker.through, turn) >= 0;
@@ -28,15 +48,9 @@ export function stopsTurn(marker: StopMarker | undefined, turn: string | undefin
  * KEYS: marker hash, channel. ARGV: through, by, reason, at.
  */
 const STOP_SCRIPT = `
-local function later(a, b)
-  local am, as = string.match(a, '^(%d+)-(%d+)$')
-  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
-  if #am ~= #bm then return #am > #bm end
-  if am ~= bm then return am > bm end
-  return tonumber(as) > tonumber(bs)
-end
+${STOP_MARKER_LUA}
 local through = redis.call('HGET', KEYS[1], 'through')
-if not through or later(ARGV[1], through) then
+if not through or not later_or_same(through, ARGV[1]) then
   redis.call('HSET', KEYS[1], 'through', ARGV[1], 'by', ARGV[2], 'reason', ARGV[3], 'at', ARGV[4])
 end
 local marker = redis.call('HMGET', KEYS[1], 'through', 'by', 'reason', 'at')
