@@ -153,16 +153,15 @@ export class AgentLoop implements Runnable<ChildResult> {
   private async advanceRun(
     job: TurnJob,
     agent: AgentDefinition | undefined,
-    { state: loaded, marker }: { state?: RunState; marker?: StopMarker },
+    { state, marker }: { state?: RunState; marker?: StopMarker },
     ports: RunPorts,
     signal: AbortSignal,
     stoppedBy: () => StopMarker | undefined,
   ): Promise<Next> {
-    if (loaded && loaded.status !== "running" && loaded.status !== "waiting") return finished(loaded);
+    if (state && state.status !== "running" && state.status !== "waiting") return finished(state);
     // A run whose answer is decided finishes it: the answer is logged unless the stop came first.
-    if (stopsTurn(marker, job.triggerEventId) && loaded?.result === undefined) return this.cancel(loaded ?? this.initialState(job, agent), marker);
-    if (!loaded) throw new Error(`run ${job.runId} opened with neither a checkpoint nor a start`);
-    const state = loaded;
+    if (stopsTurn(marker, job.triggerEventId) && state?.result === undefined) return this.cancel(state ?? this.initialState(job, agent), marker);
+    if (!state) throw new Error(`run ${job.runId} opened with neither a checkpoint nor a start`);
     try {
       if (!agent) throw new RunFailure("agent_unavailable", `The agent "${job.agent}" is no longer in the team, or is disabled.`);
       return await this.run(state, agent, ports, signal);

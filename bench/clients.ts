@@ -7,8 +7,9 @@ import type { ClientToServerEvents, ServerToClientEvents } from "../shared/socke
 /**
  * The two clients a user's program is: HTTP (post the message; the conversation's events come on
  * its server-sent events stream, kept open, as `npm run chat` follows them) and Socket.IO (join,
- * send, wait for the events), each for one conversation. A turn is timed from the client's send to the specialist's answer received by
- * that client; it is over (the next may be sent) when the answering run's `run.completed` arrives.
+ * send, wait for the events), each for one conversation. A turn is timed from the client's send to
+ * the specialist's answer received by that client; it is over (the next may be sent) when the
+ * answering run's `run.completed` arrives.
  */
 export interface TurnResult {
   /** Send → the answer (`message.agent`) received, in ms. */

@@ -118,8 +118,15 @@ export class DeltaPublisher {
    * The run's text so far is in the log now, in the event `eventId` (its message, or the notice
    * that its step runs again): a client joining from here is given only what the run streams next.
    */
-  logged(conversationId: string, runId: string, agent: string, eventId: string): Promise<void> {
-    return this.settle(conversationId, runId, "logged", agent, eventId);
+  async logged(conversationId: string, runId: string, agent: string, eventId: string): Promise<void> {
+    // The run's buffered words are sent first: commands of one slot go out in order on one connection.
+    this.send(bufferKey(conversationId, runId));
+    try {
+      await this.script(conversationId, runId, "logged", agent, eventId);
+    } catch (error) {
+      // The kept text then lives until its TTL; the log and the live deltas are right regardless.
+      this.log.warn({ err: error, conversationId, runId }, "could not update a run's streaming text");
+    }
   }
 
   /**
@@ -133,20 +140,6 @@ export class DeltaPublisher {
       { op: "del", key: this.keys.streamingText(conversationId, runId) },
       { op: "hdel", key: this.keys.streaming(conversationId), field: runId },
     ];
-  }
-
-  /**
-   * Sends the run's buffered words first: commands of one slot go out in order on one connection,
-   * so none of them can land after this.
-   */
-  private async settle(conversationId: string, runId: string, op: "logged", agent: string, eventId: string): Promise<void> {
-    this.send(bufferKey(conversationId, runId));
-    try {
-      await this.script(conversationId, runId, op, agent, eventId);
-    } catch (error) {
-      // The kept text then lives until its TTL; the log and the live deltas are right regardless.
-      this.log.warn({ err: error, conversationId, runId }, "could not update a run's streaming text");
-    }
   }
 
   private flush(): void {

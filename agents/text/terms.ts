@@ -29,6 +29,9 @@ export function tokenize(text: string): string[] {
   return words.map((word) => word.replace(/['’][a-z]+$/, "")).filter((word) => word !== "");
 }
 
+const MAX_REMEMBERED_STEMS = 50_000;
+const stems = new Map<string, string>();
+
 export function stem(word: string): string {
   const lower = word.toLowerCase();
   let stemmed = stems.get(lower);
@@ -40,9 +43,6 @@ export function stem(word: string): string {
   }
   return stemmed;
 }
-
-const MAX_REMEMBERED_STEMS = 50_000;
-const stems = new Map<string, string>();
 
 /** A word that says what a text is about: not a stop word, not a bare number. */
 export function isContentWord(word: string): boolean {

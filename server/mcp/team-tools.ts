@@ -62,7 +62,6 @@ const WorkflowResult = z.object({
   conversationId: z.string().describe("The conversation that holds the run's events"),
 });
 
-
 const jsonSchema = (schema: z.ZodType, io: "input" | "output") => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
   return rest as Tool["inputSchema"];
