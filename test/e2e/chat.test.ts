@@ -63,8 +63,11 @@ function ofType<T extends Event["type"]>(events: Event[], type: T): EventOf<T>[]
 
 const CALCULATION = "What is 17.5% of 2,480?";
 let calculation: Promise<Turn> | undefined;
-/** The arithmetic question, asked once; later tests look at what it left on the page. */
-const calculatorTurn = (): Promise<Turn> => (calculation ??= ask(CALCULATION));
+/**
+ * The arithmetic question, asked once in a conversation opened (and joined) first, so its answer
+ * streams in however slowly the page starts; later tests look at what it left on the page.
+ */
+const calculatorTurn = (): Promise<Turn> => (calculation ??= newConversation().then(() => ask(CALCULATION)));
 
 describe("chatting with the team in the browser", () => {
   it("streams the answer in, then shows the calculator's final message", async () => {

@@ -190,7 +190,7 @@ export async function sendMessage(page: Page, text: string): Promise<string> {
   return (await handle.jsonValue()) as string;
 }
 
-/** Starts a new conversation with the sidebar's button, as a person would; returns its id from the address. */
+/** Starts a new conversation with the sidebar's button, as a person would; returns its id from the address once it is joined. */
 export async function startConversation(page: Page): Promise<string> {
   const before = conversationIdOf(page) ?? null;
   await page.getByTestId("new-conversation").click();
@@ -200,6 +200,8 @@ export async function startConversation(page: Page): Promise<string> {
   }, before);
   const id = conversationIdOf(page);
   if (id === undefined) throw new Error(`no conversation in the address: ${page.url()}`);
+  // Joined, so live updates flow: what the team does next streams in rather than arriving whole.
+  await page.locator(`[role="log"][data-conversation="${id}"][aria-busy="false"]`).waitFor({ state: "attached", timeout: UI_TIMEOUT_MS });
   return id;
 }
 

@@ -232,7 +232,16 @@ export const ChatView = memo(function ChatView({
         {(conversationId === undefined || empty) && (
           <EmptyConversation agents={agents} workflows={workflowList} onSend={onSendStarter} />
         )}
-        <div className="chat-log" ref={log} role="log" aria-label="Conversation" aria-relevant="additions">
+        {/* Busy until the socket's join has brought the history and live updates flow. */}
+        <div
+          className="chat-log"
+          ref={log}
+          role="log"
+          aria-label="Conversation"
+          aria-relevant="additions"
+          aria-busy={conversationId !== undefined && state?.synced !== true}
+          data-conversation={conversationId}
+        >
           {/* A box of its own: a streamed word below it neither lays it out nor paints it again (styles.css). */}
           <div className="chat-log-items">
             <LogItems items={items} runs={workflowRuns} workflows={workflows} />
