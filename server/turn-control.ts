@@ -38,6 +38,17 @@ export class TurnControl {
     return { stopped: running.map((run) => run.runId), by: marker.by };
   }
 
+  /** Stops the conversation's running turn, as `stop`; false when none runs (one that ended is left as it ended). */
+  async stopIfRunning(conversationId: string, by: string, reason: string): Promise<boolean> {
+    try {
+      await this.stop(conversationId, by, reason);
+      return true;
+    } catch (error) {
+      if (error instanceof SwitchboardError && error.code === "no_running_turn") return false;
+      throw error;
+    }
+  }
+
   /**
    * Sends the user message `eventId` again (`retry`), or new text in its place (`edit`), as a new
    * message that names the one it replaces, and starts a turn for it. Refused while a turn runs

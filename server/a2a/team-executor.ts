@@ -7,10 +7,11 @@ import type { Logger } from "../../platform/logger.js";
 import { SwitchboardError } from "../../shared/errors.js";
 import type { Event } from "../../shared/events.js";
 import { clientFacing } from "../http-error.js";
+import { followLog } from "../log-follow.js";
 import type { MessageIntake } from "../message-intake.js";
 import type { TurnControl } from "../turn-control.js";
+import { TurnProgress, type TurnOutcome } from "../turn-progress.js";
 import { callerOf } from "./caller.js";
-import { TurnProgress, type TurnOutcome } from "./turn-progress.js";
 
 /** The text of an A2A message: its text parts, in order; undefined when it has none. */
 export function messageText(message: Message): string | undefined {
@@ -20,11 +21,11 @@ export function messageText(message: Message): string | undefined {
 
 const textPart = (text: string): Part => ({ content: { $case: "text", value: text }, mediaType: "text/plain", filename: "", metadata: undefined });
 
-/** A task whose turn this process follows: where the turn runs, whose it is, how to stop following it. */
+/** A task whose turn this process follows: where the turn runs, whose it is; aborting stops the following. */
 interface Running {
   conversationId: string;
   owner: string;
-  stop: () => void;
+  following: AbortController;
 }
 
 export interface TeamExecutorDeps {
@@ -123,12 +124,12 @@ export class TeamExecutor implements AgentExecutor {
   /** Stops the task's turn; the turn's runs end with `run.cancelled`, which ends the task as `canceled`. */
   cancelTask = async (taskId: string): Promise<void> => {
     const running = this.running.get(taskId);
-    if (running) await stopTurn(this.deps.turns, running.conversationId, running.owner);
+    if (running) await this.deps.turns.stopIfRunning(running.conversationId, running.owner, `Cancelled by ${running.owner} through A2A.`);
   };
 
   /** Ends the following of every turn (the server is stopping): their tasks fail here, their turns go on. */
   close(): void {
-    for (const running of this.running.values()) running.stop();
+    for (const running of this.running.values()) running.following.abort();
   }
 
   /**
@@ -141,51 +142,27 @@ export class TeamExecutor implements AgentExecutor {
     const conversation = await this.deps.conversations.get(owner, conversationId);
     if (!conversation) throw new SwitchboardError("unknown_conversation", `No conversation "${conversationId}".`);
     const text = messageText(request.userMessage) ?? "";
-    return new Promise<TurnOutcome>((resolve, reject) => {
-      let unsubscribe = () => {};
-      const finish = () => {
-        unsubscribe();
-        this.running.delete(taskId);
-      };
-      const stop = () => {
-        finish();
-        reject(new SwitchboardError("unavailable", "The server stopped following this turn: read the task again (tasks/get), or follow its conversation."));
-      };
-      this.running.set(taskId, { conversationId, owner, stop });
-      this.deps.intake
-        .post({ owner, conversationId, title: conversation.title, directAgent: conversation.directAgent, text, clientMsgId: `a2a-${taskId}` })
-        .then((eventId) => {
-          if (!this.running.has(taskId)) return;
-          const progress = new TurnProgress(`${conversationId}-${eventId}`);
-          on.started(progress.rootRunId);
-          unsubscribe = this.deps.tail.subscribe(conversationId, eventId, (event) => {
-            if (!progress.owns(event)) return;
-            on.event(event);
-            const outcome = progress.observe(event);
-            if (!outcome) return;
-            finish();
-            resolve(outcome);
-          });
-        })
-        .catch((error: unknown) => {
-          finish();
-          reject(error);
-        });
-    });
+    const following = new AbortController();
+    this.running.set(taskId, { conversationId, owner, following });
+    try {
+      const eventId = await this.deps.intake.post({ owner, conversationId, title: conversation.title, directAgent: conversation.directAgent, text, clientMsgId: `a2a-${taskId}` });
+      const progress = new TurnProgress(`${conversationId}-${eventId}`);
+      on.started(progress.rootRunId);
+      const outcome = await followLog(this.deps.tail, conversationId, eventId, following.signal, (event) => {
+        if (!progress.owns(event)) return undefined;
+        on.event(event);
+        return progress.observe(event);
+      });
+      if (outcome === undefined) {
+        throw new SwitchboardError("unavailable", "The server stopped following this turn: read the task again (tasks/get), or follow its conversation.");
+      }
+      return outcome;
+    } finally {
+      this.running.delete(taskId);
+    }
   }
 
   private agentMessage(taskId: string, contextId: string, text: string, metadata?: Record<string, unknown>): Message {
     return { messageId: randomUUID(), contextId, taskId, role: Role.ROLE_AGENT, parts: [textPart(text)], metadata, extensions: [], referenceTaskIds: [] };
-  }
-}
-
-/** Stops the conversation's running turn; one that already ended is left as it ended. */
-export async function stopTurn(turns: TurnControl, conversationId: string, by: string): Promise<boolean> {
-  try {
-    await turns.stop(conversationId, by, `Cancelled by ${by} through A2A.`);
-    return true;
-  } catch (error) {
-    if (error instanceof SwitchboardError && error.code === "no_running_turn") return false;
-    throw error;
   }
 }

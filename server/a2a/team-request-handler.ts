@@ -10,7 +10,7 @@ import type { MessageIntake } from "../message-intake.js";
 import type { RateLimits } from "../rate-limits.js";
 import type { TurnControl } from "../turn-control.js";
 import { callerOf, toA2AError } from "./caller.js";
-import { messageText, stopTurn, type TeamExecutor } from "./team-executor.js";
+import { messageText, type TeamExecutor } from "./team-executor.js";
 
 const ENDED: ReadonlySet<TaskState | undefined> = new Set([
   TaskState.TASK_STATE_COMPLETED,
@@ -61,7 +61,8 @@ export class TeamRequestHandler extends DefaultRequestHandler {
       try {
         const task = await this.deps.tasks.load(params.id, context);
         if (task && !ENDED.has(task.status?.state)) {
-          const stopped = await stopTurn(this.deps.turns, task.contextId, callerOf(context).identity.user);
+          const by = callerOf(context).identity.user;
+          const stopped = await this.deps.turns.stopIfRunning(task.contextId, by, `Cancelled by ${by} through A2A.`);
           if (!stopped) throw new TaskNotCancelableError(`Task ${params.id} has already ended.`);
         }
       } catch (error) {

@@ -5,15 +5,15 @@ import type { LogTail } from "../../platform/log-tail.js";
 import type { Logger } from "../../platform/logger.js";
 import type { WorkflowRegistry } from "../../platform/workflow-registry.js";
 import { ConversationId, messageText } from "../../shared/api.js";
-import { SwitchboardError } from "../../shared/errors.js";
 import type { Event } from "../../shared/events.js";
-import { turnFinished, turnOfRun } from "../../shared/turn-status.js";
 import { workflowToolName, type WorkflowSummary } from "../../shared/workflow.js";
 import type { Identity } from "../auth.js";
 import { clientFacing } from "../http-error.js";
+import { followLog } from "../log-follow.js";
 import type { MessageIntake } from "../message-intake.js";
 import type { RateLimits } from "../rate-limits.js";
 import type { TurnControl } from "../turn-control.js";
+import { TurnProgress, type TurnOutcome } from "../turn-progress.js";
 import { WorkflowStarts, type WorkflowRunStore } from "../workflow-starts.js";
 import type { CallRegistry, CallTarget } from "./call-registry.js";
 
@@ -119,10 +119,10 @@ export class TeamTools {
   /** Stops the work a call follows: its turn, or its workflow run. Nothing left to stop is not an error. */
   async stop(target: CallTarget, user: string, reason: string): Promise<void> {
     try {
-      if (target.kind === "turn") await this.deps.turns.stop(target.conversationId, user, reason);
+      if (target.kind === "turn") await this.deps.turns.stopIfRunning(target.conversationId, user, reason);
       else await this.deps.runs.cancel(target.runId, user);
     } catch (error) {
-      if (!(error instanceof SwitchboardError && error.code === "no_running_turn")) this.deps.log.warn({ err: error, target }, "could not stop an MCP call's work");
+      this.deps.log.warn({ err: error, target }, "could not stop an MCP call's work");
     }
   }
 
@@ -144,13 +144,12 @@ export class TeamTools {
     const target: CallTarget = { kind: "turn", conversationId };
     const untrack = await this.deps.calls.track(user, context.requestId, target);
     try {
-      const turn: Event[] = [];
+      const progress = new TurnProgress(`${conversationId}-${eventId}`);
       const followed = await this.follow(conversationId, eventId, context, (event) => {
-        if (!event.runId || turnOfRun(conversationId, event.runId) !== eventId) return undefined;
-        turn.push(event);
+        if (!progress.owns(event)) return undefined;
         const note = progressNote(event);
         if (note) context.progress(note);
-        return turnFinished(turn) ? turn : undefined;
+        return progress.observe(event);
       });
       if (followed.outcome === "aborted") {
         await this.stop(target, user, "The MCP client cancelled the call.");
@@ -162,7 +161,7 @@ export class TeamTools {
           `The team did not finish within ${seconds(this.deps.callTimeoutMs)} s, so the turn was stopped. What it did is kept in conversation ${conversationId}; ask again with that conversationId to go on.`,
         );
       }
-      return askOutcome(followed.value, `${conversationId}-${eventId}`, conversationId);
+      return askResult(followed.value, conversationId);
     } finally {
       await untrack();
     }
@@ -229,47 +228,27 @@ export class TeamTools {
     };
   }
 
-  /**
-   * Hands the conversation's events after `after` to `onEvent` until it returns a value, the client
-   * gives up (the signal aborts) or the call's time is up.
-   */
-  private follow<T>(conversationId: string, after: string, context: CallContext, onEvent: (event: Event) => T | undefined): Promise<Followed<T>> {
-    return new Promise((resolve) => {
-      let done = false;
-      let unsubscribe: (() => void) | undefined;
-      const finish = (result: Followed<T>) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        context.signal.removeEventListener("abort", aborted);
-        unsubscribe?.();
-        resolve(result);
-      };
-      const aborted = () => finish({ outcome: "aborted" });
-      const timer = setTimeout(() => finish({ outcome: "timed_out" }), this.deps.callTimeoutMs);
-      if (context.signal.aborted) return aborted();
-      context.signal.addEventListener("abort", aborted, { once: true });
-      unsubscribe = this.deps.tail.subscribe(conversationId, after, (event) => {
-        if (done) return;
-        const value = onEvent(event);
-        if (value !== undefined) finish({ outcome: "ended", value });
-      });
-      if (done) unsubscribe();
-    });
+  /** Follows the log (see followLog) until `onEvent` returns a value, the client gives up or the call's time is up. */
+  private async follow<T>(conversationId: string, after: string, context: CallContext, onEvent: (event: Event) => T | undefined): Promise<Followed<T>> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.deps.callTimeoutMs);
+    try {
+      const value = await followLog(this.deps.tail, conversationId, after, AbortSignal.any([context.signal, deadline.signal]), onEvent);
+      if (value !== undefined) return { outcome: "ended", value };
+      return context.signal.aborted ? { outcome: "aborted" } : { outcome: "timed_out" };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
-/** The turn's result: its answer, or why there is none (stopped, or the manager's run failed). */
-function askOutcome(turn: Event[], managerRunId: string, conversationId: string): CallToolResult {
-  const cancelled = turn.find((event) => event.type === "run.cancelled");
-  if (cancelled?.type === "run.cancelled") return failure(`The turn was stopped by ${cancelled.data.by}: ${cancelled.data.reason}`);
-  const failed = turn.find((event) => event.type === "run.failed" && event.runId === managerRunId);
-  if (failed?.type === "run.failed") return failure(`The team could not answer (${failed.data.code}): ${failed.data.reason}`);
-  const answer = turn.filter((event) => event.type === "message.agent").at(-1);
-  if (answer?.type !== "message.agent") return failure("The team ended the turn without an answer.");
-  const agents = [...new Set(turn.flatMap((event) => (event.type === "run.started" && event.agent ? [event.agent] : [])))];
-  const result: AskResult = { answer: answer.data.text, agents, conversationId };
-  return { content: [{ type: "text", text: answer.data.text }], structuredContent: result };
+/** The turn's result: its answer, or why there is none (stopped, or its last run failed). */
+function askResult(outcome: TurnOutcome, conversationId: string): CallToolResult {
+  if (outcome.state === "canceled") return failure(`The turn was stopped by ${outcome.by}: ${outcome.reason}`);
+  if (outcome.state === "failed") return failure(`The team could not answer (${outcome.code}): ${outcome.reason}`);
+  if (outcome.answer === undefined) return failure("The team ended the turn without an answer.");
+  const result: AskResult = { answer: outcome.answer.data.text, agents: outcome.agents, conversationId };
+  return { content: [{ type: "text", text: outcome.answer.data.text }], structuredContent: result };
 }
 
 /** A line for the client's progress display, for the events a person would want to see go by. */

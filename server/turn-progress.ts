@@ -1,10 +1,10 @@
-import type { Event, EventOf } from "../../shared/events.js";
+import type { Event, EventOf } from "../shared/events.js";
 
-/** How a turn ended, as an A2A task ends. */
+/** How a turn ended (as an A2A task ends); `agents` worked on it, in the order they started. */
 export type TurnOutcome =
-  | { state: "completed"; answer: EventOf<"message.agent"> | undefined }
-  | { state: "failed"; reason: string }
-  | { state: "canceled"; by: string; reason: string };
+  | { state: "completed"; answer: EventOf<"message.agent"> | undefined; agents: string[] }
+  | { state: "failed"; code: string; reason: string; agents: string[] }
+  | { state: "canceled"; by: string; reason: string; agents: string[] };
 
 /**
  * Follows one user turn through the conversation log: its runs are the manager's (or the direct
@@ -16,6 +16,7 @@ export type TurnOutcome =
 export class TurnProgress {
   private readonly started: Set<string>;
   private readonly ended = new Set<string>();
+  private readonly agents = new Set<string>();
   private answer: EventOf<"message.agent"> | undefined;
 
   constructor(readonly rootRunId: string) {
@@ -36,6 +37,7 @@ export class TurnProgress {
         return undefined;
       case "run.started":
         this.started.add(event.runId ?? this.rootRunId);
+        if (event.agent) this.agents.add(event.agent);
         return undefined;
       case "message.agent":
         this.answer = event;
@@ -45,11 +47,16 @@ export class TurnProgress {
       case "run.cancelled":
         this.ended.add(event.runId ?? this.rootRunId);
         if ([...this.started].some((runId) => !this.ended.has(runId))) return undefined;
-        if (event.type === "run.completed") return { state: "completed", answer: this.answer };
-        if (event.type === "run.failed") return { state: "failed", reason: event.data.reason };
-        return { state: "canceled", by: event.data.by, reason: event.data.reason };
+        return this.outcome(event);
       default:
         return undefined;
     }
+  }
+
+  private outcome(last: EventOf<"run.completed" | "run.failed" | "run.cancelled">): TurnOutcome {
+    const agents = [...this.agents];
+    if (last.type === "run.completed") return { state: "completed", answer: this.answer, agents };
+    if (last.type === "run.failed") return { state: "failed", code: last.data.code, reason: last.data.reason, agents };
+    return { state: "canceled", by: last.data.by, reason: last.data.reason, agents };
   }
 }
