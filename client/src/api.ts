@@ -32,6 +32,8 @@ export const AgentSummary = z.object({
   source: AgentSource.optional(),
   /** For catalog agents, the file it came from. */
   origin: z.string().optional(),
+  /** A team member that runs elsewhere: its runs go to this A2A agent (a link only catalog files make). */
+  remote: z.object({ kind: z.string(), card: z.string() }).optional().catch(undefined),
   status: AgentStatus.optional(),
 });
 export type AgentSummary = z.infer<typeof AgentSummary>;

@@ -22,6 +22,21 @@ function Source({ agent }: { agent: AgentSummary }): ReactNode {
   }
 }
 
+/** The model an agent runs on and its settings (a remote agent has none of its own). */
+function ModelSettings({ agent }: { agent: AgentSummary }): ReactNode {
+  return (
+    <>
+      {agent.model !== "" && (
+        <>
+          {" · "}model <span className="agent-model">{agent.model}</span>
+        </>
+      )}
+      {agent.temperature !== undefined && <> · temperature {agent.temperature}</>}
+      {agent.maxTokens !== undefined && <> · at most {formatCount(agent.maxTokens)} tokens per answer</>}
+    </>
+  );
+}
+
 export interface AgentRowActions {
   /** Start a conversation that talks to this agent directly. */
   onTry: () => void;
@@ -106,6 +121,11 @@ export function AgentRow({
         <div className="agent-row-title">
           <h3 className="agent-row-name">{agent.name}</h3>
           <span className={`pill ${enabled ? "pill-enabled" : "pill-disabled"}`}>{enabled ? "enabled" : "disabled"}</span>
+          {agent.remote !== undefined && (
+            <span className="pill" data-testid="agent-remote" title="Its runs are sent to an agent that runs elsewhere, over A2A">
+              remote
+            </span>
+          )}
         </div>
       </div>
       {agent.description !== "" && <p className="agent-row-description">{agent.description}</p>}
@@ -139,13 +159,13 @@ export function AgentRow({
       )}
       <p className="agent-row-meta">
         <Source agent={agent} />
-        {agent.model !== "" && (
+        {agent.remote !== undefined ? (
           <>
-            {" · "}model <span className="agent-model">{agent.model}</span>
+            {" · "}runs elsewhere: the A2A agent of <code className="agent-origin">{agent.remote.card}</code>
           </>
+        ) : (
+          <ModelSettings agent={agent} />
         )}
-        {agent.temperature !== undefined && <> · temperature {agent.temperature}</>}
-        {agent.maxTokens !== undefined && <> · at most {formatCount(agent.maxTokens)} tokens per answer</>}
         {agent.tools.length > 0 && <> · tools: {agent.tools.join(", ")}</>}
       </p>
 
