@@ -21,7 +21,7 @@ import { AgentWorkers } from "./agent-workers.js";
 import { readCatalog, type CatalogEntry } from "./catalog.js";
 import { RunFailure } from "./errors.js";
 import { readMcpServers } from "./mcp/catalog-servers.js";
-import { McpServers } from "./mcp/mcp-servers.js";
+import { McpServers, type McpToolSource } from "./mcp/mcp-servers.js";
 import { McpServerStore } from "../platform/mcp-servers.js";
 import type { AgentDefinition } from "./define-agent.js";
 import type { AnyTool } from "./define-tool.js";
@@ -56,6 +56,8 @@ export interface AgentServices {
   directory: AgentDirectory;
   /** Every tool of this process by name: the agents' and the hosted work's. */
   tools: ReadonlyMap<string, AnyTool>;
+  /** The tools of the MCP servers this process connects to. */
+  mcp: McpToolSource;
 }
 
 /**
@@ -162,6 +164,7 @@ export async function startAgents(options: {
     approvals,
     directory,
     tools,
+    mcp,
   };
   const host = <R>(runnable: Runnable<R>) => new RunHost(runnable, queues, approvals, (id) => conversations.owner(id));
   const turnStops = new TurnStops(redis, keys);

@@ -18,6 +18,7 @@ import type { Event } from "../shared/events.js";
 import type { McpServerView } from "../shared/mcp.js";
 import { E2E_TEST_TIMEOUT_MS, ensureClientForTests, launchBrowser, openApp } from "./support/browser.js";
 import { ApiClient, reportIfStillWaiting, startPlatform, turnFinished, type Platform } from "./support/harness.js";
+import { ended, runEnded, startRun } from "./support/workflow-client.js";
 
 // The protocol's reference server over stdio, declared in a catalog file; a small streamable-HTTP
 // server made here with the same SDK, added at run time. The model is scripted by the user's words.
@@ -72,6 +73,20 @@ beforeAll(async () => {
     path.join(catalogDir, "allrounder.json"),
     JSON.stringify({ name: "allrounder", description: "Uses every tool the reference MCP server offers.", instructions: "Use them.", tools: ["everything_*"] }),
   );
+  // Workflows whose tool steps call the reference server: one with good arguments, one with a word where the schema wants a number.
+  const addUp = (name: string, b: string) =>
+    [
+      "kind: workflow",
+      `name: ${name}`,
+      "description: Adds two numbers with the reference MCP server's get-sum tool.",
+      "input: { type: object, properties: { a: { type: number }, b: { type: number } }, required: [a] }",
+      "steps:",
+      "  - tool: sum",
+      "    use: everything_get_sum",
+      `    args: { a: "{{a}}", b: ${b} }`,
+    ].join("\n");
+  await writeFile(path.join(catalogDir, "add-up.yaml"), addUp("add-up", '"{{b}}"'));
+  await writeFile(path.join(catalogDir, "add-words.yaml"), addUp("add-words", "three"));
   http = await startShoutServer();
   httpUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
   // The page is served only when it is built before the server starts (the panel's test below).
@@ -129,6 +144,18 @@ describe("MCP servers as tools for specialists", () => {
     const [server] = (await servers()).filter((s) => s.name === "everything");
     expect(server).toMatchObject({ transport: "stdio", source: "catalog", state: "connected" });
     expect(server?.tools).toContainEqual({ name: "everything_get_sum", tool: "get-sum", description: "Returns the sum of two numbers" });
+  });
+
+  it("lets a workflow's tool step call get-sum, its arguments checked against the server's schema before it is sent", async () => {
+    const good = await startRun(platform.api, "add-up", { a: 2, b: 3 });
+    const done = ended(await platform.api.waitFor(good.conversationId, runEnded(good.runId), { what: "the add-up run" }), good.runId);
+    expect(done.type).toBe("workflow.completed");
+    expect(done.type === "workflow.completed" && done.data.output).toBe("The sum of 2 and 3 is 5.");
+
+    const bad = await startRun(platform.api, "add-words", { a: 2 });
+    const refused = ended(await platform.api.waitFor(bad.conversationId, runEnded(bad.runId), { what: "the add-words run" }), bad.runId);
+    expect(refused.type).toBe("workflow.failed");
+    expect(refused.type === "workflow.failed" && refused.data.reason).toMatch(/invalid arguments for everything_get_sum: arguments\/b must be number/);
   });
 
   it("lets an agent use echo and get-sum in a conversation", async () => {

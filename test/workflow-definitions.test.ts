@@ -106,6 +106,25 @@ describe("validation: a broken definition stops the start with the reason", () =
     ]);
   });
 
+  it("knows an MCP server's tools: one it lists, any while it lists none, and not one it does not list", () => {
+    const listed = new Map<string, string[]>([["everything", ["everything_get_sum"]], ["later", []]]);
+    const server = (name: string) => [...listed.keys()].find((known) => name.startsWith(`${known}_`));
+    const mcp = {
+      tool: (name: string) => (server(name) === undefined ? undefined : ({ name } as never)),
+      serverTools: (name: string) => listed.get(name)?.map((tool) => ({ name: tool }) as never),
+    };
+    const uses = (name: string) => defineWorkflow({ name: `uses-${name.replaceAll("_", "-")}`, description: "Calls an MCP tool.", input: Brief }).step(tool("call", { tool: name })).definition();
+    const problems = referenceProblems([uses("everything_get_sum"), uses("later_anything"), uses("everything_nope"), uses("nowhere_tool")], {
+      agents: new Set(["manager"]),
+      tools: new Set(["calculate"]),
+      mcp,
+    });
+    expect(problems).toEqual([
+      'workflow "uses-everything-nope" (code): call: no tool named "everything_nope" (known: calculate)',
+      'workflow "uses-nowhere-tool" (code): call: no tool named "nowhere_tool" (known: calculate)',
+    ]);
+  });
+
   it("reads a catalog workflow, and refuses a broken one with its file, field and reason", async () => {
     const good = folderWith({
       "ok.yaml": [

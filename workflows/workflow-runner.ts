@@ -1,7 +1,8 @@
 import type OpenAI from "openai";
 import { z } from "zod";
-import type { AnyTool } from "../agents/define-tool.js";
+import { checkArguments, type AnyTool } from "../agents/define-tool.js";
 import { RunFailure } from "../agents/errors.js";
+import type { McpToolSource } from "../agents/mcp/mcp-servers.js";
 import { completeModelCall } from "../agents/model/model-client.js";
 import { costOf } from "../agents/model/pricing.js";
 import type { Conversations } from "../platform/conversations.js";
@@ -31,6 +32,8 @@ export interface WorkflowRunnerDeps {
   model: OpenAI;
   defaultModel: string;
   tools: ReadonlyMap<string, AnyTool>;
+  /** MCP servers' tools, for `tool` steps that name one (`<server>_<tool>`). */
+  mcp?: Pick<McpToolSource, "tool">;
   log: Logger;
 }
 
@@ -307,12 +310,13 @@ class Execution {
   }
 
   private async tool(node: Extract<Node, { kind: "tool" }>, input: unknown, scope: Scope): Promise<unknown> {
-    const tool = this.deps.tools.get(node.tool);
+    const tool = this.deps.tools.get(node.tool) ?? this.deps.mcp?.tool(node.tool);
     if (!tool) throw await this.failed(node, scope, `there is no tool named "${node.tool}" in this agents process`);
-    const args = tool.parameters.safeParse(node.args ? node.args(input) : input);
-    if (!args.success) throw await this.failed(node, scope, `invalid arguments for ${tool.name}: ${z.prettifyError(args.error)}`);
+    // An MCP server's tool is checked against its JSON Schema before anything is sent to the server.
+    const args = checkArguments(tool, node.args ? node.args(input) : input);
+    if (!args.ok) throw await this.failed(node, scope, `invalid arguments for ${tool.name}: ${args.error}`);
     try {
-      return await tool.execute(args.data, {
+      return await tool.execute(args.value as never, {
         conversationId: this.state.conversationId,
         runId: this.state.runId,
         agent: this.state.workflow,

@@ -3,6 +3,7 @@ import { readCatalogDocuments } from "../agents/catalog.js";
 import type { AgentDefinition } from "../agents/define-agent.js";
 import { defineWorkflowTool, type AnyTool } from "../agents/define-tool.js";
 import { ConfigurationError } from "../agents/errors.js";
+import type { McpToolSource } from "../agents/mcp/mcp-servers.js";
 import { WorkflowRegistry } from "../platform/workflow-registry.js";
 import { WorkflowRuns } from "../platform/workflow-runs.js";
 import { MANAGER } from "../shared/agent-name.js";
@@ -76,6 +77,7 @@ export function hostWorkflows(set: WorkflowSet): HostedWork {
       const problems = referenceProblems(set.definitions, {
         agents: new Set(services.directory.list().map((agent) => agent.name)),
         tools: new Set(services.tools.keys()),
+        mcp: services.mcp,
       });
       if (problems.length > 0) throw new ConfigurationError(`the workflows have problems:\n${problems.map((p) => `  • ${p}`).join("\n")}`);
       for (const [version, source] of set.sources) await registry.saveSource(version, source);
@@ -90,6 +92,7 @@ export function hostWorkflows(set: WorkflowSet): HostedWork {
         model: services.model,
         defaultModel: services.config.model.defaultModel,
         tools: services.tools,
+        mcp: services.mcp,
         log: services.log.child({ component: "workflows" }),
       });
       return [{ queue: WORKFLOWS_QUEUE, runnable: runner }];
@@ -97,8 +100,20 @@ export function hostWorkflows(set: WorkflowSet): HostedWork {
   };
 }
 
-/** Agents, tools and workflows a definition names that do not exist, and workflows that call themselves. */
-export function referenceProblems(definitions: WorkflowDefinition[], known: { agents: ReadonlySet<string>; tools: ReadonlySet<string> }): string[] {
+/**
+ * Agents, tools and workflows a definition names that do not exist, and workflows that call
+ * themselves. An MCP server's tool (`<server>_<tool>`) is known when its server lists it, or taken
+ * on trust while its server lists nothing (not connected yet), as an agent's is.
+ */
+export function referenceProblems(
+  definitions: WorkflowDefinition[],
+  known: { agents: ReadonlySet<string>; tools: ReadonlySet<string>; mcp?: Pick<McpToolSource, "tool" | "serverTools"> },
+): string[] {
+  const mcpKnows = (name: string): boolean => {
+    if (known.mcp?.tool(name) === undefined) return false;
+    const listed = known.mcp.serverTools(name.slice(0, name.indexOf("_"))) ?? [];
+    return listed.length === 0 || listed.some((tool) => tool.name === name);
+  };
   const problems: string[] = [];
   const names = new Set(definitions.map((definition) => definition.name));
   const calls = new Map<string, string[]>();
@@ -107,7 +122,7 @@ export function referenceProblems(definitions: WorkflowDefinition[], known: { ag
     const called: string[] = [];
     const visit = (node: Node, path: string) => {
       if (node.kind === "agent" && !known.agents.has(node.agent)) problems.push(`${where}: ${path}: no agent named "${node.agent}" in the team`);
-      if (node.kind === "tool" && !known.tools.has(node.tool)) problems.push(`${where}: ${path}: no tool named "${node.tool}" (known: ${[...known.tools].sort().join(", ")})`);
+      if (node.kind === "tool" && !known.tools.has(node.tool) && !mcpKnows(node.tool)) problems.push(`${where}: ${path}: no tool named "${node.tool}" (known: ${[...known.tools].sort().join(", ")})`);
       if (node.kind === "workflow") {
         if (!names.has(node.workflow)) problems.push(`${where}: ${path}: no workflow named "${node.workflow}"`);
         called.push(node.workflow);
