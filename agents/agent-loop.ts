@@ -52,7 +52,7 @@ export interface AgentLoopDeps {
   /** The conversations' stop markers: read when a run starts or resumes, and heard live while it runs. */
   stops: TurnStopsPort;
   /** How runs of remote (A2A) agents reach them. */
-  a2a: Pick<A2aAgents, "answer">;
+  a2a: Pick<A2aAgents, "answer" | "cancel">;
 }
 
 /** How a run learns that a person stopped its turn. */
@@ -160,7 +160,13 @@ export class AgentLoop implements Runnable<ChildResult> {
   ): Promise<Next> {
     if (state && state.status !== "running" && state.status !== "waiting") return finished(state);
     // A run whose answer is decided finishes it: the answer is logged unless the stop came first.
-    if (stopsTurn(marker, job.triggerEventId) && state?.result === undefined) return this.cancel(state ?? this.initialState(job, agent), marker);
+    if (stopsTurn(marker, job.triggerEventId) && state?.result === undefined) {
+      // An earlier attempt, whose process is gone, may have left a remote agent working on the run's task.
+      if (state?.remoteTaskId !== undefined && agent?.remote) {
+        await this.deps.a2a.cancel(agent.remote, state.remoteTaskId, this.deps.log.child({ agent: job.agent, runId: job.runId }));
+      }
+      return this.cancel(state ?? this.initialState(job, agent), marker);
+    }
     if (!state) throw new Error(`run ${job.runId} opened with neither a checkpoint nor a start`);
     try {
       if (!agent) throw new RunFailure("agent_unavailable", `The agent "${job.agent}" is no longer in the team, or is disabled.`);

@@ -250,11 +250,14 @@ export async function startAgents(options: {
  * The A2A client for the catalog's remote agents, their cards read. The SDK loads only when the
  * catalog names a remote agent (they come from catalog files alone); without one, no run needs it.
  */
-async function remoteAgents(entries: CatalogEntry[], log: Logger): Promise<Pick<A2aAgents, "answer">> {
+async function remoteAgents(entries: CatalogEntry[], log: Logger): Promise<Pick<A2aAgents, "answer" | "cancel">> {
   if (!entries.some((entry) => entry.remote)) {
     return {
       answer: async () => {
         throw new RunFailure("remote_agent", "This agent is remote, but no catalog file of this agents process declares it (kind: a2a-agent).");
+      },
+      cancel: async (remote, taskId, runLog) => {
+        runLog.warn({ taskId, card: remote.card }, "cannot cancel the remote task: no catalog file of this agents process declares its agent");
       },
     };
   }

@@ -6,14 +6,9 @@
  * of a run asks about the task it already created instead of sending the message again.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Role, TaskState, type AgentCard, type Part, type TaskStatus } from "@a2a-js/sdk";
-import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore, type AgentExecutor, type ExecutionEventBus, type RequestContext } from "@a2a-js/sdk/server";
-import { agentCardHandler, jsonRpcHandler, UserBuilder } from "@a2a-js/sdk/server/express";
-import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2aAgents } from "../agents/a2a/a2a-agents.js";
 import { readCatalog } from "../agents/catalog.js";
@@ -21,115 +16,13 @@ import { scriptedModel } from "../agents/model/scripted-model.js";
 import { createLogger } from "../platform/logger.js";
 import type { AgentView } from "../shared/api.js";
 import type { Event, EventOf } from "../shared/events.js";
+import { listen, ShoutingAgent, startRemote, stop } from "./support/a2a-remote.js";
 import { startPlatform, turnFinished, type Platform } from "./support/harness.js";
 
 const CARD_DESCRIPTION = "Repeats any request back in capital letters, for shouting tests.";
 const REMOTE_SECRET = "Bearer remote-secret-0123";
-
-const text = (value: string): Part => ({ content: { $case: "text", value }, metadata: undefined, filename: "", mediaType: "text/plain" });
-const status = (state: TaskState, said?: string): TaskStatus => ({
-  state,
-  message: said ? { messageId: `m-${Date.now()}`, contextId: "", taskId: "", role: Role.ROLE_AGENT, parts: [text(said)], metadata: undefined, extensions: [], referenceTaskIds: [] } : undefined,
-  timestamp: new Date().toISOString(),
-});
-
-/**
- * The remote agent: answers a request with it in upper case, streamed as an artifact; a request
- * that says "hang" works until it is cancelled. It records what it was sent and what was cancelled.
- */
-class ShoutingAgent implements AgentExecutor {
-  readonly received: string[] = [];
-  readonly cancelled: string[] = [];
-  private readonly hanging = new Map<string, () => void>();
-  private hangStarted: ((taskId: string) => void) | undefined;
-
-  /** Resolves with the task id once a "hang" request is being worked on. */
-  nextHang(): Promise<string> {
-    return new Promise((resolve) => (this.hangStarted = resolve));
-  }
-
-  execute = async (request: RequestContext, bus: ExecutionEventBus): Promise<void> => {
-    const said = request.userMessage.parts.map((part) => (part.content?.$case === "text" ? part.content.value : "")).join("\n");
-    this.received.push(said);
-    const { taskId, contextId } = request;
-    bus.publish(AgentEvent.task({ id: taskId, contextId, status: status(TaskState.TASK_STATE_SUBMITTED), artifacts: [], history: [request.userMessage], metadata: undefined }));
-    bus.publish(AgentEvent.statusUpdate({ taskId, contextId, status: status(TaskState.TASK_STATE_WORKING), metadata: undefined }));
-    if (said.includes("hang")) {
-      await new Promise<void>((resolve) => {
-        this.hanging.set(taskId, resolve);
-        this.hangStarted?.(taskId);
-      });
-      return;
-    }
-    if (said.includes("fail")) {
-      bus.publish(AgentEvent.statusUpdate({ taskId, contextId, status: status(TaskState.TASK_STATE_FAILED, "No shouting today."), metadata: undefined }));
-      bus.finished();
-      return;
-    }
-    const answer = said.split("\n")[0]?.toUpperCase() ?? "";
-    bus.publish(
-      AgentEvent.artifactUpdate({
-        taskId,
-        contextId,
-        artifact: { artifactId: "answer", name: "answer", description: "", parts: [text(answer)], metadata: undefined, extensions: [] },
-        append: false,
-        lastChunk: true,
-        metadata: undefined,
-      }),
-    );
-    bus.publish(AgentEvent.statusUpdate({ taskId, contextId, status: status(TaskState.TASK_STATE_COMPLETED), metadata: undefined }));
-    bus.finished();
-  };
-
-  cancelTask = async (taskId: string, bus: ExecutionEventBus): Promise<void> => {
-    this.cancelled.push(taskId);
-    bus.publish(AgentEvent.statusUpdate({ taskId, contextId: "", status: status(TaskState.TASK_STATE_CANCELED, "Cancelled on request."), metadata: undefined }));
-    bus.finished();
-    this.hanging.get(taskId)?.();
-  };
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 /** The Authorization header of every request the remotes got. */
 const authorizations: (string | undefined)[] = [];
-
-/** Starts a remote agent with the SDK's server; returns its card's URL. */
-async function startRemote(agent: ShoutingAgent, server: Server, streaming: boolean): Promise<string> {
-  const app = express();
-  server.on("request", app);
-  const base = await listen(server);
-  const card: AgentCard = {
-    name: "Shouter",
-    description: CARD_DESCRIPTION,
-    supportedInterfaces: [{ url: `${base}/a2a/jsonrpc`, protocolBinding: "JSONRPC", tenant: "", protocolVersion: "1.0" }],
-    provider: undefined,
-    version: "1.0.0",
-    capabilities: { streaming, pushNotifications: false, extensions: [] },
-    securitySchemes: {},
-    securityRequirements: [],
-    defaultInputModes: ["text/plain"],
-    defaultOutputModes: ["text/plain"],
-    skills: [],
-    signatures: [],
-  };
-  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), agent);
-  app.use((request, _response, next) => {
-    authorizations.push(request.headers.authorization);
-    next();
-  });
-  app.use("/.well-known/agent-card.json", agentCardHandler({ agentCardProvider: handler }));
-  app.use("/a2a/jsonrpc", jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
-  return `${base}/.well-known/agent-card.json`;
-}
-
-async function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-}
 
 let remote: ShoutingAgent;
 const remoteServer = createServer();
@@ -139,7 +32,7 @@ let platform: Platform;
 
 beforeAll(async () => {
   remote = new ShoutingAgent();
-  cardUrl = await startRemote(remote, remoteServer, true);
+  cardUrl = await startRemote(remote, remoteServer, { streaming: true, description: CARD_DESCRIPTION, onRequest: (header) => authorizations.push(header) });
 
   // A port nothing listens on: the card of an agent that is down.
   const closed = createServer();
@@ -271,7 +164,7 @@ describe("a remote agent that does not stream", () => {
   const server = createServer();
   let card: string;
   beforeAll(async () => {
-    card = await startRemote(plain, server, false);
+    card = await startRemote(plain, server, { streaming: false, description: CARD_DESCRIPTION, onRequest: (header) => authorizations.push(header) });
   });
   afterAll(() => stop(server));
 

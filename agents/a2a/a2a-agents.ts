@@ -218,7 +218,7 @@ export class A2aAgents {
   }
 
   /** Cancels the remote task of a stopped or timed-out run; the remote saying no (it had finished) is only logged. */
-  private async cancel(remote: Remote, taskId: string, log: Logger): Promise<void> {
+  async cancel(remote: Remote, taskId: string, log: Logger): Promise<void> {
     try {
       const { client } = await this.client(remote);
       await client.cancelTask({ tenant: "", id: taskId, metadata: undefined }, { signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) });
