@@ -77,7 +77,7 @@ export function requireBearer(
       response.setHeader("WWW-Authenticate", `Bearer realm="${REALM}"`);
       return next(new SwitchboardError("missing_token", "Send the access token as 'Authorization: Bearer <token>' (npm start prints it)."));
     }
-    const address = clientAddress(request.socket.remoteAddress);
+    const address = limits.addressOf(request);
     await limits.assertLoginAllowed(address);
     const identity = authenticate(match[1]?.trim());
     if (!identity) {
@@ -89,10 +89,4 @@ export function requireBearer(
     response.locals.address = address;
     next();
   };
-}
-
-/** The peer's address as rate limits key it (an IPv4 client over an IPv6 socket counts as its IPv4 address). */
-export function clientAddress(remoteAddress: string | undefined): string {
-  if (!remoteAddress) return "unknown";
-  return remoteAddress.startsWith("::ffff:") && remoteAddress.includes(".") ? remoteAddress.slice(7) : remoteAddress;
 }

@@ -23,7 +23,7 @@ import {
   type ServerToClientEvents,
 } from "../shared/socket-events.js";
 import { decideApproval } from "./approval-decisions.js";
-import { clientAddress, type Identity } from "./auth.js";
+import type { Identity } from "./auth.js";
 import { clientFacing, parseInput } from "./http-error.js";
 import type { MessageIntake } from "./message-intake.js";
 import type { TurnControl } from "./turn-control.js";
@@ -114,7 +114,7 @@ export class Gateway {
   private async authenticate(socket: GatewaySocket): Promise<void> {
     const token = (socket.handshake.auth as { token?: unknown }).token;
     if (typeof token !== "string" || token === "") throw new SwitchboardError("missing_token", "An access token is required.");
-    const address = clientAddress(socket.handshake.address);
+    const address = this.deps.limits.addressOf(socket.request);
     await this.deps.limits.assertLoginAllowed(address);
     const identity = this.deps.authenticate(token);
     if (!identity) {

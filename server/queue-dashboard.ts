@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Queue } from "bullmq";
 import { Router, type Express, type Request, type RequestHandler } from "express";
 import { SwitchboardError } from "../shared/errors.js";
-import { clientAddress, type Identity } from "./auth.js";
+import type { Identity } from "./auth.js";
 import type { RateLimits } from "./rate-limits.js";
 
 /** Where the BullMQ dashboard is served. */
@@ -143,7 +143,7 @@ function dashboardAuth(deps: QueueDashboardDeps): RequestHandler {
         `Open ${DASHBOARD_PATH}?token=<admin token> in the browser, or send 'Authorization: Bearer <admin token>'.`,
       );
     }
-    const address = clientAddress(request.socket.remoteAddress);
+    const address = deps.limits.addressOf(request);
     await deps.limits.assertLoginAllowed(address);
     const identity = deps.authenticate(presented);
     if (!identity) {

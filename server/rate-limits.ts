@@ -1,7 +1,9 @@
+import type { IncomingMessage } from "node:http";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Config } from "../shared/config.js";
 import { RateLimitedError } from "../shared/errors.js";
 import type { RedisClient } from "../platform/redis.js";
+import { clientAddressOf } from "./client-address.js";
 
 /** The actions that are limited per token and per address; each counts what it would change. */
 export type LimitedAction = "messages" | "conversations" | "agentChanges" | "workflowRuns";
@@ -32,12 +34,15 @@ const retryAfter = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNe
 export class RateLimits {
   private readonly actions: Record<LimitedAction, { perToken?: RateLimiterRedis; perAddress?: RateLimiterRedis }>;
   private readonly loginFailures?: RateLimiterRedis;
+  /** The address a request counts against: its peer's, or the one trusted proxies forwarded. */
+  readonly addressOf: (request: IncomingMessage) => string;
 
   constructor(
     private readonly redis: RedisClient,
     prefix: string,
     settings: Config["rateLimits"],
   ) {
+    this.addressOf = clientAddressOf(settings.trustedProxies);
     const limiter = (name: string, points: number, duration: number) =>
       points > 0 ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rl:${name}`, points, duration }) : undefined;
     const action = (name: LimitedAction) => ({

@@ -77,6 +77,12 @@ export const ConfigSchema = z
     SWITCHBOARD_RATE_AGENT_CHANGES_PER_ADDRESS: int(0, 1_000_000, 150),
     SWITCHBOARD_RATE_WORKFLOW_RUNS: int(0, 1_000_000, 30),
     SWITCHBOARD_RATE_WORKFLOW_RUNS_PER_ADDRESS: int(0, 1_000_000, 150),
+    SWITCHBOARD_TRUSTED_PROXIES: optionalText.pipe(
+      z
+        .string()
+        .optional()
+        .transform((value, context) => parseTrustedProxies(value ?? "", context)),
+    ),
     SWITCHBOARD_METRICS: z.enum(["admin", "public"], { error: 'use "admin" or "public"' }).default("admin"),
     SWITCHBOARD_AGENTS_PORT: optionalText.pipe(
       z
@@ -153,6 +159,8 @@ export const ConfigSchema = z
       conversations: { perToken: env.SWITCHBOARD_RATE_CONVERSATIONS, perAddress: env.SWITCHBOARD_RATE_CONVERSATIONS_PER_ADDRESS },
       agentChanges: { perToken: env.SWITCHBOARD_RATE_AGENT_CHANGES, perAddress: env.SWITCHBOARD_RATE_AGENT_CHANGES_PER_ADDRESS },
       workflowRuns: { perToken: env.SWITCHBOARD_RATE_WORKFLOW_RUNS, perAddress: env.SWITCHBOARD_RATE_WORKFLOW_RUNS_PER_ADDRESS },
+      /** Reverse proxies whose X-Forwarded-For names the client (addresses, subnets, or loopback/linklocal/uniquelocal); none by default. */
+      trustedProxies: env.SWITCHBOARD_TRUSTED_PROXIES,
     },
     /**
      * Who may read `/metrics`: the admin token only (`admin`), or anyone who can reach the port
@@ -189,6 +197,37 @@ function parseClusterNodes(value: string, context: z.RefinementCtx): ClusterNode
   }
   if (nodes.length === 0) context.addIssue({ code: "custom", message: "name at least one node, as host:port" });
   return nodes;
+}
+
+const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+/**
+ * `SWITCHBOARD_TRUSTED_PROXIES="10.0.0.5,172.30.0.0/24,loopback"`: IPv4 or IPv6 addresses, with an
+ * optional `/prefix`, or one of the names loopback, linklocal, uniquelocal.
+ */
+function parseTrustedProxies(value: string, context: z.RefinementCtx): string[] {
+  const proxies: string[] = [];
+  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const [address = "", prefix, extra] = entry.split("/");
+    const v4 = IPV4.test(address);
+    const v6 = !v4 && address.includes(":") && isIpv6(address);
+    const bits = v4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (PROXY_NAMES.has(entry) || ((v4 || v6) && prefixOk && extra === undefined)) proxies.push(entry);
+    else context.addIssue({ code: "custom", message: `"${entry}" is not an IP address, a subnet (address/prefix) or one of loopback, linklocal, uniquelocal` });
+  }
+  return proxies;
+}
+
+/** Whether `address` is an IPv6 address: the URL parser (in Node and browsers alike) knows the forms. */
+function isIpv6(address: string): boolean {
+  try {
+    return new URL(`http://[${address}]/`).hostname !== "";
+  } catch {
+    // Refused by the parser: not an IPv6 address, which the caller reports.
+    return false;
+  }
 }
 
 /**

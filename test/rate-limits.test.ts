@@ -30,7 +30,15 @@ interface Reply {
 }
 
 /** One HTTP request from the loopback address `from`, as a client on that address would send it. */
-function call(baseUrl: string, from: string, method: string, path: string, token: string | undefined, body?: unknown): Promise<Reply> {
+function call(
+  baseUrl: string,
+  from: string,
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const url = new URL(path, baseUrl);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -42,6 +50,7 @@ function call(baseUrl: string, from: string, method: string, path: string, token
         method,
         localAddress: from,
         headers: {
+          ...headers,
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}),
         },
@@ -64,8 +73,8 @@ type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const sockets: ClientSocket[] = [];
 
 /** A Socket.IO client on the websocket transport from the loopback address `from`. */
-function connectSocket(baseUrl: string, token: string, from: string): ClientSocket {
-  const socket: ClientSocket = io(baseUrl, { path: "/socket.io", auth: { token }, transports: ["websocket"], reconnection: false, localAddress: from } as never);
+function connectSocket(baseUrl: string, token: string, from: string, extraHeaders: Record<string, string> = {}): ClientSocket {
+  const socket: ClientSocket = io(baseUrl, { path: "/socket.io", auth: { token }, transports: ["websocket"], reconnection: false, localAddress: from, extraHeaders } as never);
   sockets.push(socket);
   return socket;
 }
@@ -146,6 +155,41 @@ describe("login failures", () => {
     expect((await call(url, "127.0.0.3", "GET", "/api/me", TEST_TOKEN)).status).toBe(200);
     expect((await call(url, "127.0.0.3", "GET", "/api/me", "wrong-token-from-elsewhere")).status).toBe(401);
     await connected(connectSocket(url, TEST_TOKEN, "127.0.0.3"));
+  });
+
+  it("behind a trusted proxy, counts each forwarded client apart; a peer that is not the proxy cannot choose its address", async () => {
+    // 127.0.0.9 plays the reverse proxy; the clients behind it are documentation addresses.
+    const platform = await platformWith({ SWITCHBOARD_RATE_LOGIN_FAILURES: "2", SWITCHBOARD_TRUSTED_PROXIES: "127.0.0.9" });
+    const url = platform.server.url;
+    const via = (client: string) => ({ "x-forwarded-for": client });
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      expect((await call(url, "127.0.0.9", "GET", "/api/me", `wrong-token-${attempt}-xxxxxxxx`, undefined, via("203.0.113.5"))).status).toBe(401);
+    }
+    expectLimited(await call(url, "127.0.0.9", "GET", "/api/me", TEST_TOKEN, undefined, via("203.0.113.5")), 900, /refused access tokens/);
+    // Another client of the same proxy is not locked out by the first one's guesses.
+    expect((await call(url, "127.0.0.9", "GET", "/api/me", TEST_TOKEN, undefined, via("203.0.113.6"))).status).toBe(200);
+    // A proxy chain: the address the trusted proxy appended is the client's, not what the client claimed before it.
+    expect((await call(url, "127.0.0.9", "GET", "/api/me", TEST_TOKEN, undefined, via("203.0.113.6, 203.0.113.5"))).status).toBe(429);
+    // The socket's handshake counts the same way.
+    const blocked = connectSocket(url, TEST_TOKEN, "127.0.0.9", via("203.0.113.5"));
+    await expect(connected(blocked)).rejects.toThrow(/Too many refused access tokens/);
+    await connected(connectSocket(url, TEST_TOKEN, "127.0.0.9", via("203.0.113.6")));
+
+    // A peer that is not the proxy is counted as itself, whatever it forwards.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      expect((await call(url, "127.0.0.10", "GET", "/api/me", `wrong-token-${attempt}-xxxxxxxx`, undefined, via(`198.51.100.${attempt}`))).status).toBe(401);
+    }
+    expectLimited(await call(url, "127.0.0.10", "GET", "/api/me", TEST_TOKEN, undefined, via("198.51.100.3")), 900, /refused access tokens/);
+  });
+
+  it("trusts no forwarded address by default", async () => {
+    const platform = await platformWith({ SWITCHBOARD_RATE_LOGIN_FAILURES: "2" });
+    const url = platform.server.url;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const reply = await call(url, "127.0.0.12", "GET", "/api/me", `wrong-token-${attempt}-xxxxxxxx`, undefined, { "x-forwarded-for": `198.51.100.${attempt}` });
+      expect(reply.status).toBe(401);
+    }
+    expectLimited(await call(url, "127.0.0.12", "GET", "/api/me", TEST_TOKEN, undefined, { "x-forwarded-for": "198.51.100.9" }), 900, /refused access tokens/);
   });
 
   it("counts refused socket handshakes as failures", async () => {
@@ -315,9 +359,22 @@ describe("defaults", () => {
       conversations: { perToken: 30, perAddress: 150 },
       agentChanges: { perToken: 30, perAddress: 150 },
       workflowRuns: { perToken: 30, perAddress: 150 },
+      trustedProxies: [],
     });
     const bad = parseConfig({ SWITCHBOARD_RATE_MESSAGES: "-1", SWITCHBOARD_RATE_LOGIN_FAILURES: "lots" });
     expect(bad.ok ? [] : bad.errors.map((e) => e.split(":")[0])).toEqual(["SWITCHBOARD_RATE_LOGIN_FAILURES", "SWITCHBOARD_RATE_MESSAGES"]);
+  });
+
+  it("takes trusted proxies as addresses, subnets or names, and names each entry it cannot read", () => {
+    const parsed = parseConfig({ SWITCHBOARD_TRUSTED_PROXIES: "10.0.0.5, 172.30.0.0/24, fd00::/8, ::1, loopback" });
+    expect(parsed.ok && parsed.config.rateLimits.trustedProxies).toEqual(["10.0.0.5", "172.30.0.0/24", "fd00::/8", "::1", "loopback"]);
+    const bad = parseConfig({ SWITCHBOARD_TRUSTED_PROXIES: "10.0.0.0/33,nginx,10.0.0.256,::g" });
+    expect(bad.ok ? [] : bad.errors).toEqual([
+      expect.stringMatching(/^SWITCHBOARD_TRUSTED_PROXIES: "10\.0\.0\.0\/33" is not an IP address, a subnet/),
+      expect.stringMatching(/"nginx" is not an IP address/),
+      expect.stringMatching(/"10\.0\.0\.256" is not an IP address/),
+      expect.stringMatching(/"::g" is not an IP address/),
+    ]);
   });
 
   it("0 turns a limit off", async () => {
