@@ -104,6 +104,16 @@ export const AgentStatus = z.object({
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
 /**
+ * Whether `tool` names a tool: one in `tools` (every tool offered, MCP servers' included), or one
+ * of a known MCP server that has not listed its tools yet (it has not connected), taken on trust.
+ */
+export function toolKnown(tool: string, tools: ReadonlySet<string>, mcpServers: ReadonlySet<string>): boolean {
+  if (tools.has(tool)) return true;
+  const server = [...mcpServers].find((name) => tool.startsWith(`${name}_`));
+  return server !== undefined && ![...tools].some((known) => known.startsWith(`${server}_`));
+}
+
+/**
  * Problems with what a spec names: tools that no agents process offers, handoff targets that are
  * not in the team. Returned as `field: reason` lines, empty when the spec is sound. `<server>_*`
  * needs a known MCP server; a tool of a known server that has not listed its tools yet (it has not
@@ -116,7 +126,6 @@ export function referenceProblems(
   const agents = new Set(known.agents);
   const tools = new Set(known.tools);
   const servers = new Set(known.mcpServers ?? []);
-  const listed = (server: string) => [...tools].some((tool) => tool.startsWith(`${server}_`));
   const problems: string[] = [];
   spec.tools.forEach((tool, index) => {
     const pattern = patternServer(tool);
@@ -124,9 +133,7 @@ export function referenceProblems(
       if (!servers.has(pattern)) problems.push(`tools.${index}: no MCP server named "${pattern}" (known: ${[...servers].sort().join(", ") || "none"})`);
       return;
     }
-    if (tools.has(tool)) return;
-    const server = [...servers].find((name) => tool.startsWith(`${name}_`));
-    if (server !== undefined && !listed(server)) return;
+    if (toolKnown(tool, tools, servers)) return;
     problems.push(`tools.${index}: no tool named "${tool}" (known: ${[...tools].sort().join(", ") || "none"})`);
   });
   spec.handoffs.forEach((target, index) => {

@@ -107,12 +107,8 @@ describe("validation: a broken definition stops the start with the reason", () =
   });
 
   it("knows an MCP server's tools: one it lists, any while it lists none, and not one it does not list", () => {
-    const listed = new Map<string, string[]>([["everything", ["everything_get_sum"]], ["later", []]]);
-    const server = (name: string) => [...listed.keys()].find((known) => name.startsWith(`${known}_`));
-    const mcp = {
-      tool: (name: string) => (server(name) === undefined ? undefined : ({ name } as never)),
-      serverTools: (name: string) => listed.get(name)?.map((tool) => ({ name: tool }) as never),
-    };
+    // "everything" lists get-sum; "later" has not connected, so it lists nothing yet.
+    const mcp = { servers: new Set(["everything", "later"]), tools: new Set(["everything_get_sum"]) };
     const uses = (name: string) => defineWorkflow({ name: `uses-${name.replaceAll("_", "-")}`, description: "Calls an MCP tool.", input: Brief }).step(tool("call", { tool: name })).definition();
     const problems = referenceProblems([uses("everything_get_sum"), uses("later_anything"), uses("everything_nope"), uses("nowhere_tool")], {
       agents: new Set(["manager"]),

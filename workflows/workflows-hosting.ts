@@ -7,6 +7,7 @@ import type { McpToolSource } from "../agents/mcp/mcp-servers.js";
 import { WorkflowRegistry } from "../platform/workflow-registry.js";
 import { WorkflowRuns } from "../platform/workflow-runs.js";
 import { MANAGER } from "../shared/agent-name.js";
+import { toolKnown } from "../shared/agent-spec.js";
 import { WORKFLOWS_QUEUE } from "../shared/jobs.js";
 import { catalogWorkflow, parseCatalogWorkflow, type CatalogWorkflowSource } from "./catalog-workflow.js";
 import { childrenOf, type WorkflowDefinition } from "./define-workflow.js";
@@ -77,7 +78,7 @@ export function hostWorkflows(set: WorkflowSet): HostedWork {
       const problems = referenceProblems(set.definitions, {
         agents: new Set(services.directory.list().map((agent) => agent.name)),
         tools: new Set(services.tools.keys()),
-        mcp: services.mcp,
+        mcp: mcpOffer(services.mcp),
       });
       if (problems.length > 0) throw new ConfigurationError(`the workflows have problems:\n${problems.map((p) => `  • ${p}`).join("\n")}`);
       for (const [version, source] of set.sources) await registry.saveSource(version, source);
@@ -100,20 +101,23 @@ export function hostWorkflows(set: WorkflowSet): HostedWork {
   };
 }
 
+/** The MCP servers this process knows and the tools they list now. */
+function mcpOffer(mcp: McpToolSource): { servers: ReadonlySet<string>; tools: ReadonlySet<string> } {
+  const servers = mcp.servers();
+  return { servers: new Set(servers), tools: new Set(servers.flatMap((server) => (mcp.serverTools(server) ?? []).map((tool) => tool.name))) };
+}
+
 /**
  * Agents, tools and workflows a definition names that do not exist, and workflows that call
- * themselves. An MCP server's tool (`<server>_<tool>`) is known when its server lists it, or taken
- * on trust while its server lists nothing (not connected yet), as an agent's is.
+ * themselves. An MCP server's tool (`<server>_<tool>`) is known as an agent's is (`toolKnown`):
+ * when its server lists it, or on trust while its server lists nothing (not connected yet).
  */
 export function referenceProblems(
   definitions: WorkflowDefinition[],
-  known: { agents: ReadonlySet<string>; tools: ReadonlySet<string>; mcp?: Pick<McpToolSource, "tool" | "serverTools"> },
+  known: { agents: ReadonlySet<string>; tools: ReadonlySet<string>; mcp?: { servers: ReadonlySet<string>; tools: ReadonlySet<string> } },
 ): string[] {
-  const mcpKnows = (name: string): boolean => {
-    if (known.mcp?.tool(name) === undefined) return false;
-    const listed = known.mcp.serverTools(name.slice(0, name.indexOf("_"))) ?? [];
-    return listed.length === 0 || listed.some((tool) => tool.name === name);
-  };
+  const offered = new Set([...known.tools, ...(known.mcp?.tools ?? [])]);
+  const servers = known.mcp?.servers ?? new Set<string>();
   const problems: string[] = [];
   const names = new Set(definitions.map((definition) => definition.name));
   const calls = new Map<string, string[]>();
@@ -122,7 +126,7 @@ export function referenceProblems(
     const called: string[] = [];
     const visit = (node: Node, path: string) => {
       if (node.kind === "agent" && !known.agents.has(node.agent)) problems.push(`${where}: ${path}: no agent named "${node.agent}" in the team`);
-      if (node.kind === "tool" && !known.tools.has(node.tool) && !mcpKnows(node.tool)) problems.push(`${where}: ${path}: no tool named "${node.tool}" (known: ${[...known.tools].sort().join(", ")})`);
+      if (node.kind === "tool" && !toolKnown(node.tool, offered, servers)) problems.push(`${where}: ${path}: no tool named "${node.tool}" (known: ${[...known.tools].sort().join(", ")})`);
       if (node.kind === "workflow") {
         if (!names.has(node.workflow)) problems.push(`${where}: ${path}: no workflow named "${node.workflow}"`);
         called.push(node.workflow);

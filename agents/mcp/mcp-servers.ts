@@ -12,6 +12,8 @@ export interface McpToolSource {
   tool(name: string): AnyTool | undefined;
   /** Every tool the server offers now; undefined for a server this process does not know. */
   serverTools(server: string): AnyTool[] | undefined;
+  /** The servers this process knows, connected or not. */
+  servers(): string[];
   /** Bumped whenever a server's tools change. */
   readonly version: number;
 }
@@ -99,6 +101,10 @@ export class McpServers implements McpToolSource {
   serverTools(server: string): AnyTool[] | undefined {
     const entry = this.connections.get(server);
     return entry ? [...entry.tools.values()] : undefined;
+  }
+
+  servers(): string[] {
+    return [...this.connections.keys()];
   }
 
   /** A stdio server's process id while it runs. */
