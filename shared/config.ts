@@ -1,3 +1,4 @@
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 import { OFFLINE_MODEL } from "./cost.js";
 import { MAX_SHARDS } from "./keys.js";
@@ -199,35 +200,23 @@ function parseClusterNodes(value: string, context: z.RefinementCtx): ClusterNode
   return nodes;
 }
 
-const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-
 /**
  * `SWITCHBOARD_TRUSTED_PROXIES="10.0.0.5,172.30.0.0/24,loopback"`: IPv4 or IPv6 addresses, with an
- * optional `/prefix`, or one of the names loopback, linklocal, uniquelocal.
+ * optional `/prefix`, or one of the names loopback, linklocal, uniquelocal. Each entry is checked
+ * by the library that will use it (proxy-addr, which throws on what it cannot read).
  */
 function parseTrustedProxies(value: string, context: z.RefinementCtx): string[] {
   const proxies: string[] = [];
   for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
-    const [address = "", prefix, extra] = entry.split("/");
-    const v4 = IPV4.test(address);
-    const v6 = !v4 && address.includes(":") && isIpv6(address);
-    const bits = v4 ? 32 : 128;
-    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
-    if (PROXY_NAMES.has(entry) || ((v4 || v6) && prefixOk && extra === undefined)) proxies.push(entry);
-    else context.addIssue({ code: "custom", message: `"${entry}" is not an IP address, a subnet (address/prefix) or one of loopback, linklocal, uniquelocal` });
+    try {
+      proxyaddr.compile(entry);
+      proxies.push(entry);
+    } catch {
+      // Reported as the setting's problem, which stops the start with the variable's name.
+      context.addIssue({ code: "custom", message: `"${entry}" is not an IP address, a subnet (address/prefix) or one of loopback, linklocal, uniquelocal` });
+    }
   }
   return proxies;
-}
-
-/** Whether `address` is an IPv6 address: the URL parser (in Node and browsers alike) knows the forms. */
-function isIpv6(address: string): boolean {
-  try {
-    return new URL(`http://[${address}]/`).hostname !== "";
-  } catch {
-    // Refused by the parser: not an IPv6 address, which the caller reports.
-    return false;
-  }
 }
 
 /**
