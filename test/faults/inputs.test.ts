@@ -175,7 +175,6 @@ const problem = (what: string) => {
   if (tally.problems[part].length < 200) tally.problems[part].push(what);
 };
 
-/** Judges one REST answer against the contract; returns what was wrong, if anything. */
 /** What no answer to a bad input may be: dropped, a 5xx, or a 429 (a refusal must not use up an allowance). */
 function broken(response: RawResponse): string | undefined {
   if (response.dropped) {
@@ -193,6 +192,7 @@ function broken(response: RawResponse): string | undefined {
   return undefined;
 }
 
+/** Judges one REST answer against the contract; returns what was wrong, if anything. */
 function judgeRest(testCase: RestCase, response: RawResponse): string | undefined {
   const wrong = broken(response);
   if (wrong) return wrong;
